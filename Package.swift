@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+// NCL: simulation-free diffusion dynamics through neural conservation laws.
+import PackageDescription
+
+let package = Package(
+  name: "NCL",
+  products: [
+    .library(name: "NCLHost", targets: ["NCLHost"]),
+    .library(name: "NCLPluginAPI", targets: ["NCLPluginAPI"]),
+    .executable(name: "nclhost", targets: ["nclhost"]),
+    .executable(name: "ncl-bench", targets: ["ncl-bench"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+  ],
+  targets: [
+    // MARK: - Public API
+    .target(name: "NCLPluginAPI", path: "Sources/NCLPluginAPI"),
+    .target(
+      name: "NCLHost",
+      dependencies: ["COpenBLAS", "NCLPluginAPI", .product(name: "Numerics", package: "swift-numerics")],
+      path: "Sources/NCLHost"),
+    .executableTarget(
+      name: "nclhost",
+      dependencies: ["NCLHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Sources/nclhost"),
+
+    // MARK: - Implementation details
+    .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                   providers: [.apt(["libopenblas-dev"])]),
+    .target(name: "_NCLTestSupport", dependencies: ["NCLHost"], path: "Sources/_NCLTestSupport"),
+
+    // MARK: - Benchmarks
+    .executableTarget(name: "ncl-bench", dependencies: ["NCLHost"], path: "bench/ncl-bench"),
+
+    // MARK: - Tests
+    .testTarget(name: "NCLHostTests", dependencies: ["NCLHost", "_NCLTestSupport"],
+                path: "Tests/NCLHostTests"),
+  ],
+  swiftLanguageModes: [.v5]
+)

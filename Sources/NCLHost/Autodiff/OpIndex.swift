@@ -1,0 +1,23 @@
+// The list of every differentiable op: the gradient-check suite covers exactly these.
+
+/// Every op label that `recordOp` accepts. A new op must be added here and to the gradient-check
+/// cases in `Tests/NCLHostTests/Autodiff/OpGradientTests.swift`; a test fails when the two differ.
+public enum OpIndex {
+  public static let all: [String] = [
+    // Unary (Unary.swift)
+    "exp", "log", "log1p", "sigmoid", "softplus", "silu", "siluDerivative", "tanh", "sqrt", "square",
+    "reciprocal", "sin", "cos", "abs", "sign", "pow", "clamp", "affine",
+    // Arithmetic (Arithmetic.swift)
+    "add", "subtract", "multiply", "divide",
+    // Reductions (Reduce.swift)
+    "sum", "logSumExp", "cumulativeSum", "product",
+    // Shape (Shape.swift)
+    "reshape", "broadcast", "permute", "slice", "concatenate", "select",
+    // Matrix products (MatMul.swift)
+    "matmul", "linear",
+  ]
+
+  static let set = Set(all)
+
+  public static func contains(_ op: String) -> Bool { set.contains(op) }
+}

@@ -1,0 +1,78 @@
+// Broadcasting +, -, *, / between tensors and with scalars.
+
+extension Tensor {
+  /// Runs a broadcasting binary kernel into fresh storage.
+  static func combining(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, op: String) -> (shape: [Int], storage: TensorStorage<Scalar>) {
+    guard let shape = StridedLayout.broadcast(a.shape, b.shape) else {
+      preconditionFailure("\(op): shapes \(a.shape) and \(b.shape) do not broadcast")
+    }
+    let out = TensorStorage<Scalar>(uninitializedCount: shape.reduce(1, *))
+    Scalar._binary(
+      kernel, a.storage.pointer, StridedLayout.broadcastStrides(a.shape, to: shape),
+      b.storage.pointer, StridedLayout.broadcastStrides(b.shape, to: shape), out.pointer, shape)
+    return (shape, out)
+  }
+
+  /// The sum of two optional tangents (nil = zero), broadcast to `shape`.
+  static func sumOfTangents(_ a: Tensor?, _ b: Tensor?, shape: [Int]) -> Tensor? {
+    switch (a, b) {
+    case let (a?, b?): return a + b
+    case let (a?, nil): return a.broadcast(to: shape)
+    case let (nil, b?): return b.broadcast(to: shape)
+    case (nil, nil): return nil
+    }
+  }
+
+  public static func + (a: Tensor, b: Tensor) -> Tensor {
+    let (shape, storage) = combining(.add, a, b, op: "add")
+    return recordOp(
+      "add", inputs: [a, b], shape: shape, storage: storage,
+      backward: { g, _ in [
+        a.requiresGradient ? g.summed(toShape: a.shape) : nil,
+        b.requiresGradient ? g.summed(toShape: b.shape) : nil,
+      ] },
+      forward: { t, _ in sumOfTangents(t[0], t[1], shape: shape) })
+  }
+
+  public static func - (a: Tensor, b: Tensor) -> Tensor {
+    let (shape, storage) = combining(.subtract, a, b, op: "subtract")
+    return recordOp(
+      "subtract", inputs: [a, b], shape: shape, storage: storage,
+      backward: { g, _ in [
+        a.requiresGradient ? g.summed(toShape: a.shape) : nil,
+        b.requiresGradient ? (-g).summed(toShape: b.shape) : nil,
+      ] },
+      forward: { t, _ in sumOfTangents(t[0], t[1].map { -$0 }, shape: shape) })
+  }
+
+  public static func * (a: Tensor, b: Tensor) -> Tensor {
+    let (shape, storage) = combining(.multiply, a, b, op: "multiply")
+    return recordOp(
+      "multiply", inputs: [a, b], shape: shape, storage: storage,
+      backward: { g, _ in [
+        a.requiresGradient ? (g * b).summed(toShape: a.shape) : nil,
+        b.requiresGradient ? (g * a).summed(toShape: b.shape) : nil,
+      ] },
+      forward: { t, _ in sumOfTangents(t[0].map { $0 * b }, t[1].map { a * $0 }, shape: shape) })
+  }
+
+  public static func / (a: Tensor, b: Tensor) -> Tensor {
+    let (shape, storage) = combining(.divide, a, b, op: "divide")
+    return recordOp(
+      "divide", inputs: [a, b], shape: shape, storage: storage,
+      backward: { g, y in [
+        a.requiresGradient ? (g / b).summed(toShape: a.shape) : nil,
+        b.requiresGradient ? (-(g * y) / b).summed(toShape: b.shape) : nil,
+      ] },
+      forward: { t, y in sumOfTangents(t[0].map { $0 / b }, t[1].map { -(y * $0) / b }, shape: shape) })
+  }
+
+  public static func + (a: Tensor, s: Scalar) -> Tensor { a.affine(scale: 1, shift: s) }
+  public static func + (s: Scalar, a: Tensor) -> Tensor { a.affine(scale: 1, shift: s) }
+  public static func - (a: Tensor, s: Scalar) -> Tensor { a.affine(scale: 1, shift: -s) }
+  public static func - (s: Scalar, a: Tensor) -> Tensor { a.affine(scale: -1, shift: s) }
+  public static func * (a: Tensor, s: Scalar) -> Tensor { a.affine(scale: s, shift: 0) }
+  public static func * (s: Scalar, a: Tensor) -> Tensor { a.affine(scale: s, shift: 0) }
+  public static func / (a: Tensor, s: Scalar) -> Tensor { a.affine(scale: 1 / s, shift: 0) }
+  public static func / (s: Scalar, a: Tensor) -> Tensor { s * a.reciprocal() }
+}

@@ -1,0 +1,72 @@
+// Elementwise functions of one tensor, each with its derivative.
+
+extension Tensor {
+  /// Runs a unary kernel into fresh storage.
+  func applying(_ kernel: UnaryKernel) -> TensorStorage<Scalar> {
+    let out = TensorStorage<Scalar>(uninitializedCount: count)
+    Scalar._unary(kernel, storage.pointer, out.pointer, count)
+    return out
+  }
+
+  /// An elementwise op whose derivative f'(x) is given as a tensor built from differentiable ops
+  /// (nil: zero almost everywhere). The same factor serves backward (g f') and forward (t f').
+  func elementwise(
+    _ op: String, _ kernel: UnaryKernel, derivative: @escaping (_ x: Tensor, _ y: Tensor) -> Tensor?
+  ) -> Tensor {
+    let x = self
+    return Tensor.recordOp(
+      op, inputs: [x], shape: shape, storage: applying(kernel),
+      backward: { g, y in [derivative(x, y).map { g * $0 }] },
+      forward: { t, y in derivative(x, y).map { t[0]! * $0 } })
+  }
+
+  public func exp() -> Tensor { elementwise("exp", .exp) { _, y in y } }
+  public func log() -> Tensor { elementwise("log", .log) { x, _ in x.reciprocal() } }
+  public func log1p() -> Tensor { elementwise("log1p", .log1p) { x, _ in (x + 1).reciprocal() } }
+  public func sigmoid() -> Tensor { elementwise("sigmoid", .sigmoid) { _, y in y * (1 - y) } }
+  /// log(1 + e^x), stable for large |x|.
+  public func softplus() -> Tensor { elementwise("softplus", .softplus) { x, _ in x.sigmoid() } }
+  /// x sigmoid(x), a smooth activation whose derivatives of every order exist.
+  public func silu() -> Tensor { elementwise("silu", .silu) { x, _ in x.siluDerivative() } }
+  /// d/dx silu(x) = s + x s (1 - s), fused so that first-order training needs one pass per layer.
+  public func siluDerivative() -> Tensor {
+    elementwise("siluDerivative", .siluDerivative) { x, _ in
+      // s (1 - s) (2 + x (1 - 2 s)), written in primitive ops so every further order follows.
+      let s = x.sigmoid()
+      return s * (1 - s) * (x * (1 - 2 * s) + 2)
+    }
+  }
+  public func tanh() -> Tensor { elementwise("tanh", .tanh) { _, y in 1 - y * y } }
+  public func sqrt() -> Tensor { elementwise("sqrt", .sqrt) { _, y in 0.5 * y.reciprocal() } }
+  public func squared() -> Tensor { elementwise("square", .square) { x, _ in 2 * x } }
+  public func reciprocal() -> Tensor { elementwise("reciprocal", .reciprocal) { _, y in -(y * y) } }
+  public func sin() -> Tensor { elementwise("sin", .sin) { x, _ in x.cos() } }
+  public func cos() -> Tensor { elementwise("cos", .cos) { x, _ in -x.sin() } }
+  public func abs() -> Tensor { elementwise("abs", .abs) { x, _ in x.sign() } }
+  /// -1, 0 or 1; its derivative is zero almost everywhere.
+  public func sign() -> Tensor { elementwise("sign", .sign) { _, _ in nil } }
+  /// x^p for a constant exponent.
+  public func pow(_ p: Scalar) -> Tensor {
+    elementwise("pow", .power(Double(p))) { x, _ in p == 0 ? nil : p * x.pow(p - 1) }
+  }
+
+  /// Clamps into [lower, upper]; the gradient is passed where the input is inside, zero elsewhere.
+  public func clamped(lower: Scalar, upper: Scalar) -> Tensor {
+    precondition(lower <= upper, "clamp with lower \(lower) > upper \(upper)")
+    let range = (lower: Double(lower), upper: Double(upper))
+    return elementwise("clamp", .clamp(lower: range.lower, upper: range.upper)) { x, _ in
+      Tensor(shape: x.shape, storage: x.applying(.inside(lower: range.lower, upper: range.upper)))
+    }
+  }
+
+  /// scale * x + shift in one pass.
+  public func affine(scale: Scalar, shift: Scalar) -> Tensor {
+    let x = self
+    return Tensor.recordOp(
+      "affine", inputs: [x], shape: shape, storage: applying(.affine(scale: Double(scale), shift: Double(shift))),
+      backward: { g, _ in [g.affine(scale: scale, shift: 0)] },
+      forward: { t, _ in t[0]!.affine(scale: scale, shift: 0) })
+  }
+
+  public static prefix func - (x: Tensor) -> Tensor { x.affine(scale: -1, shift: 0) }
+}

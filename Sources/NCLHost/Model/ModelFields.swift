@@ -1,0 +1,108 @@
+// Every field of the model at a batch of points, computed on demand and shared.
+
+/// Density, CDFs, time derivatives, flux, score and drift at a batch (t, x), each computed the
+/// first time it is asked for and kept, so an objective pays only for what it uses.
+///
+/// Shapes: batch B, dimension D. t is [B, 1], x is [B, D]. Time derivatives are partial
+/// derivatives at fixed x (t enters through a fresh leaf, so x may depend on anything).
+public final class ModelFields<Scalar: TensorScalar> {
+  public let model: NCLModel<Scalar>
+  public let t: Tensor<Scalar>
+  public let x: Tensor<Scalar>
+  /// Whether derivative fields are recorded so that a loss built from them can be differentiated.
+  public let differentiable: Bool
+  public let mixture: LogisticMixture<Scalar>
+  /// log f_t(x_i | x_<i), [B, D].
+  public let logConditionals: Tensor<Scalar>
+  /// F_t(x_i | x_<i), [B, D].
+  public let cdf: Tensor<Scalar>
+
+  init(model: NCLModel<Scalar>, t: Tensor<Scalar>, x: Tensor<Scalar>, differentiable: Bool) {
+    self.model = model
+    self.t = t.detached().requiringGradient()
+    self.x = x.requiresGradient ? x : x.requiringGradient()
+    self.differentiable = differentiable
+    mixture = model.mixture(t: self.t, x: self.x)
+    (logConditionals, cdf) = mixture.evaluate(self.x)
+  }
+
+  var batch: Int { x.shape[0] }
+  var dimension: Int { model.dimension }
+
+  /// log rho_t(x), [B].
+  public private(set) lazy var logDensity: Tensor<Scalar> = logConditionals.sum(alongAxis: 1)
+
+  /// (d_t log f_i, d_t F_i), each [B, D], from one forward-mode pass in t.
+  public private(set) lazy var timeDerivatives: (logConditionals: Tensor<Scalar>, cdf: Tensor<Scalar>) = {
+    let d = jvp(of: [logConditionals, cdf], wrt: [t], tangents: [.ones(t.shape)], createGraph: differentiable)
+    return (d[0], d[1])
+  }()
+
+  /// d_t log rho_t(x), [B].
+  public var timeDerivativeOfLogDensity: Tensor<Scalar> { timeDerivatives.logConditionals.sum(alongAxis: 1) }
+
+  /// grad_x log rho_t(x), [B, D].
+  public private(set) lazy var score: Tensor<Scalar> =
+    gradient(of: [logDensity], wrt: [x], createGraph: differentiable)[0]
+
+  /// j / rho for the chosen flux construction, without the divergence-free term: the
+  /// probability-flow velocity of the density path, [B, D].
+  public private(set) lazy var constructedVelocity: Tensor<Scalar> = computeConstructedVelocity()
+
+  private func computeConstructedVelocity() -> Tensor<Scalar> {
+    let logF = logConditionals
+    let (dtLogF, dtF) = timeDerivatives
+    switch model.configuration.flux {
+    case .telescoping(let tau):
+      // u_i = -exp(sum_{k>i}[log s'_tau(x_k) - log f_k] - log f_i) ((sum_{k<i} d_t log f_k)(F_i - s_tau(x_i)) + d_t F_i)
+      let z = x.detached() / Scalar(tau)
+      let logReference = Logistic.logDensity(z) - Scalar.log(Scalar(tau))
+      let logTail = (logReference - logF).cumulativeSum(alongAxis: 1, exclusive: true, reverse: true) - logF
+      let tailFactor = logTail.clamped(lower: -.greatestFiniteMagnitude, upper: Scalar(model.configuration.maxLogTailFactor)).exp()
+      let prefixRate = dtLogF.cumulativeSum(alongAxis: 1, exclusive: true)
+      return -tailFactor * (prefixRate * (cdf - z.sigmoid()) + dtF)
+    case .naive:
+      // a = e_D rho(x_<D) F_D: only the last coordinate moves.
+      let last = dimension - 1
+      let prefixRate = dtLogF.slice(alongAxis: 1, 0..<last).sum(alongAxis: 1, keepingDimension: true)
+      let dimension = self.dimension
+      let slice = { (v: Tensor<Scalar>) in v.slice(alongAxis: 1, last..<dimension) }
+      let uLast = -(-slice(logF)).exp() * (prefixRate * slice(cdf) + slice(dtF))
+      return last == 0 ? uLast : Tensor.concatenate([.zeros([batch, last]), uLast], alongAxis: 1)
+    case .factorized:
+      return -(-logF).exp() * dtF
+    case .knotheRosenblatt:
+      // u_i = -(d_t F_i + sum_{k<i} (d_{x_k} F_i) u_k) / f_i: a directional derivative of F_i
+      // along (1, u_1, ..., u_{i-1}, 0, ...), one forward-mode pass per coordinate.
+      var columns: [Tensor<Scalar>] = []
+      for i in 0..<dimension {
+        let direction = i == 0 ? Tensor<Scalar>.zeros([batch, dimension])
+          : Tensor.concatenate(columns + [.zeros([batch, dimension - i])], alongAxis: 1)
+        let dF = i == 0 ? dtF : jvp(of: [cdf], wrt: [t, x], tangents: [.ones(t.shape), direction], createGraph: differentiable)[0]
+        columns.append(-(-logF.slice(alongAxis: 1, i..<i + 1)).exp() * dF.slice(alongAxis: 1, i..<i + 1))
+      }
+      return Tensor.concatenate(columns, alongAxis: 1)
+    }
+  }
+
+  /// b / rho of the learned divergence-free term, [B, D]; zeros when the model has none.
+  public private(set) lazy var divergenceFreeVelocity: Tensor<Scalar> = {
+    guard let term = model.divergenceFree else { return .zeros([batch, dimension]) }
+    return term.velocity(t: t, x: x, score: score, createGraph: differentiable)
+  }()
+
+  /// The probability-flow velocity j / rho (g = 0), divergence-free term included, [B, D].
+  public var velocity: Tensor<Scalar> {
+    model.divergenceFree == nil ? constructedVelocity : constructedVelocity + divergenceFreeVelocity
+  }
+
+  /// The flux j = rho u_{g=0}, [B, D]; d_t rho + div j = 0.
+  public var flux: Tensor<Scalar> { velocity * logDensity.exp().reshaped([batch, 1]) }
+
+  /// Drift of dX = u dt + g dW with marginals rho_t: u = j / rho + (g^2 / 2) grad log rho, [B, D].
+  public func drift(noise: NoiseSchedule) -> Tensor<Scalar> {
+    if noise.isZero { return velocity }
+    let g = noise.values(at: t.detached())
+    return velocity + 0.5 * g * g * score
+  }
+}

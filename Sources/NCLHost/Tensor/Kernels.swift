@@ -1,0 +1,225 @@
+// Element loops behind the TensorScalar requirements: unary maps, strided binary maps, reductions.
+import RealModule
+
+/// An elementwise function of one tensor; parameters are stored as Double and converted once.
+public enum UnaryKernel: Sendable, Equatable {
+  case negate, exp, log, log1p, sigmoid, softplus, silu, siluDerivative, tanh
+  case sqrt, square, reciprocal, sin, cos, abs, sign
+  /// scale * x + shift
+  case affine(scale: Double, shift: Double)
+  /// min(max(x, lower), upper)
+  case clamp(lower: Double, upper: Double)
+  /// 1 where lower <= x <= upper, else 0 (the derivative of `clamp`).
+  case inside(lower: Double, upper: Double)
+  /// x^p for a constant p
+  case power(Double)
+}
+
+/// An elementwise function of two broadcast tensors.
+public enum BinaryKernel: Sendable, Equatable {
+  case add, subtract, multiply, divide
+}
+
+/// A reduction along one axis.
+public enum ReduceKernel: Sendable, Equatable {
+  case sum, max, logSumExp
+}
+
+/// Generic loops; specialized per scalar type through the TensorScalar witnesses.
+enum Kernels {
+  @inline(__always)
+  static func map<T: TensorScalar>(
+    _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ count: Int, _ f: (T) -> T
+  ) {
+    for i in 0..<count { y[i] = f(x[i]) }
+  }
+
+  static func unary<T: TensorScalar>(_ op: UnaryKernel, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    switch op {
+    case .negate: map(x, y, n) { -$0 }
+    case .exp: map(x, y, n) { T.exp($0) }
+    case .log: map(x, y, n) { T.log($0) }
+    case .log1p: map(x, y, n) { T.log(onePlus: $0) }
+    case .sigmoid: map(x, y, n) { 1 / (1 + T.exp(-$0)) }
+    case .softplus: map(x, y, n) { Swift.max($0, 0) + T.log(onePlus: T.exp(-Swift.abs($0))) }
+    case .silu: map(x, y, n) { $0 / (1 + T.exp(-$0)) }
+    case .siluDerivative:
+      map(x, y, n) { v in
+        let s = 1 / (1 + T.exp(-v))
+        return s + v * s * (1 - s)
+      }
+    case .tanh: map(x, y, n) { T.tanh($0) }
+    case .sqrt: map(x, y, n) { $0.squareRoot() }
+    case .square: map(x, y, n) { $0 * $0 }
+    case .reciprocal: map(x, y, n) { 1 / $0 }
+    case .sin: map(x, y, n) { T.sin($0) }
+    case .cos: map(x, y, n) { T.cos($0) }
+    case .abs: map(x, y, n) { Swift.abs($0) }
+    case .sign: map(x, y, n) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+    case .affine(let scale, let shift):
+      let a = T(scale), b = T(shift)
+      map(x, y, n) { a * $0 + b }
+    case .clamp(let lower, let upper):
+      let lo = T(lower), hi = T(upper)
+      map(x, y, n) { $0.isNaN ? $0 : Swift.min(Swift.max($0, lo), hi) }
+    case .inside(let lower, let upper):
+      let lo = T(lower), hi = T(upper)
+      map(x, y, n) { ($0 >= lo && $0 <= hi) ? 1 : 0 }
+    case .power(let p):
+      let q = T(p)
+      if p == 2 { map(x, y, n) { $0 * $0 } } else { map(x, y, n) { T.pow($0, q) } }
+    }
+  }
+
+  @inline(__always)
+  static func zip<T: TensorScalar>(
+    _ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int, _ out: UnsafeMutablePointer<T>,
+    _ n: Int, _ f: (T, T) -> T
+  ) {
+    // Separate loops per stride pattern so the common cases vectorize.
+    if sa == 1 && sb == 1 {
+      for i in 0..<n { out[i] = f(a[i], b[i]) }
+    } else if sa == 1 && sb == 0 {
+      let v = b[0]
+      for i in 0..<n { out[i] = f(a[i], v) }
+    } else if sa == 0 && sb == 1 {
+      let v = a[0]
+      for i in 0..<n { out[i] = f(v, b[i]) }
+    } else {
+      for i in 0..<n { out[i] = f(a[i * sa], b[i * sb]) }
+    }
+  }
+
+  static func binary<T: TensorScalar>(
+    _ op: BinaryKernel, _ a: UnsafePointer<T>, _ aStrides: [Int], _ b: UnsafePointer<T>, _ bStrides: [Int],
+    _ out: UnsafeMutablePointer<T>, _ shape: [Int]
+  ) {
+    let (dims, strides) = StridedLayout.collapse(shape, [aStrides, bStrides])
+    let inner = dims.last ?? 1
+    let sa = strides[0].last ?? 0, sb = strides[1].last ?? 0
+    var offset = 0
+    StridedLayout.forEachRow(dims, strides) { offsets in
+      let pa = a + offsets[0], pb = b + offsets[1], po = out + offset
+      switch op {
+      case .add: zip(pa, sa, pb, sb, po, inner, +)
+      case .subtract: zip(pa, sa, pb, sb, po, inner, -)
+      case .multiply: zip(pa, sa, pb, sb, po, inner, *)
+      case .divide: zip(pa, sa, pb, sb, po, inner, /)
+      }
+      offset += inner
+    }
+  }
+
+  static func copy<T: TensorScalar>(_ x: UnsafePointer<T>, _ strides: [Int], _ out: UnsafeMutablePointer<T>, _ shape: [Int]) {
+    let (dims, collapsed) = StridedLayout.collapse(shape, [strides])
+    let inner = dims.last ?? 1
+    let s = collapsed[0].last ?? 0
+    var offset = 0
+    StridedLayout.forEachRow(dims, collapsed) { offsets in
+      let px = x + offsets[0], po = out + offset
+      if s == 1 {
+        po.update(from: px, count: inner)
+      } else {
+        for i in 0..<inner { po[i] = px[i * s] }
+      }
+      offset += inner
+    }
+  }
+
+  static func reduce<T: TensorScalar>(
+    _ op: ReduceKernel, _ x: UnsafePointer<T>, _ outer: Int, _ length: Int, _ inner: Int, _ y: UnsafeMutablePointer<T>
+  ) {
+    for o in 0..<outer {
+      let px = x + o * length * inner, py = y + o * inner
+      switch op {
+      case .sum:
+        py.update(repeating: 0, count: inner)
+        for l in 0..<length {
+          let row = px + l * inner
+          for i in 0..<inner { py[i] += row[i] }
+        }
+      case .max:
+        py.update(from: px, count: inner)
+        for l in 1..<Swift.max(length, 1) {
+          let row = px + l * inner
+          for i in 0..<inner { py[i] = Swift.max(py[i], row[i]) }
+        }
+      case .logSumExp:
+        // Max-shifted so that exp never overflows; an all -inf slice gives -inf. The exponentials
+        // go through T._unary so that Float uses its fast kernel.
+        let shifted = UnsafeMutablePointer<T>.allocate(capacity: length * inner)
+        defer { shifted.deallocate() }
+        reduce(.max, px, 1, length, inner, py)
+        for l in 0..<length {
+          let row = px + l * inner, srow = shifted + l * inner
+          for i in 0..<inner { srow[i] = py[i].isFinite ? row[i] - py[i] : -T.infinity }
+        }
+        T._unary(.exp, shifted, shifted, length * inner)
+        for i in 0..<inner where py[i].isFinite {
+          var s: T = 0
+          for l in 0..<length { s += shifted[l * inner + i] }
+          py[i] += T.log(s)
+        }
+      }
+    }
+  }
+
+  static func cumsum<T: TensorScalar>(
+    _ x: UnsafePointer<T>, _ outer: Int, _ length: Int, _ inner: Int, reverse: Bool, exclusive: Bool,
+    _ y: UnsafeMutablePointer<T>
+  ) {
+    var running = [T](repeating: 0, count: inner)
+    for o in 0..<outer {
+      let base = o * length * inner
+      for i in 0..<inner { running[i] = 0 }
+      for step in 0..<length {
+        let l = reverse ? length - 1 - step : step
+        let px = x + base + l * inner, py = y + base + l * inner
+        for i in 0..<inner {
+          if exclusive {
+            py[i] = running[i]
+            running[i] += px[i]
+          } else {
+            running[i] += px[i]
+            py[i] = running[i]
+          }
+        }
+      }
+    }
+  }
+}
+
+extension TensorScalar {
+  public static func _binary(
+    _ op: BinaryKernel, _ a: UnsafePointer<Self>, _ aStrides: [Int], _ b: UnsafePointer<Self>, _ bStrides: [Int],
+    _ out: UnsafeMutablePointer<Self>, _ shape: [Int]
+  ) {
+    Kernels.binary(op, a, aStrides, b, bStrides, out, shape)
+  }
+
+  public static func _copy(_ x: UnsafePointer<Self>, _ strides: [Int], _ out: UnsafeMutablePointer<Self>, _ shape: [Int]) {
+    Kernels.copy(x, strides, out, shape)
+  }
+
+  public static func _reduce(
+    _ op: ReduceKernel, _ x: UnsafePointer<Self>, _ outer: Int, _ length: Int, _ inner: Int, _ y: UnsafeMutablePointer<Self>
+  ) {
+    Kernels.reduce(op, x, outer, length, inner, y)
+  }
+
+  public static func _cumsum(
+    _ x: UnsafePointer<Self>, _ outer: Int, _ length: Int, _ inner: Int, reverse: Bool, exclusive: Bool,
+    _ y: UnsafeMutablePointer<Self>
+  ) {
+    Kernels.cumsum(x, outer, length, inner, reverse: reverse, exclusive: exclusive, y)
+  }
+}
+
+extension TensorScalar {
+  public static func _select(
+    _ condition: UnsafePointer<Self>, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>,
+    _ out: UnsafeMutablePointer<Self>, _ count: Int
+  ) {
+    for i in 0..<count { out[i] = condition[i] != 0 ? a[i] : b[i] }
+  }
+}

@@ -1,0 +1,45 @@
+// The Adam optimizer.
+
+/// Adam (Kingma & Ba) with bias correction, on a flat list of parameter tensors.
+///
+/// Parameters are immutable tensors, so `step` returns the updated list; the caller stores it
+/// back into its model. Moments are kept here, in the same order.
+public struct Adam<Scalar: TensorScalar> {
+  public var learningRate: Scalar
+  public let beta1: Scalar, beta2: Scalar, epsilon: Scalar
+  public private(set) var stepCount = 0
+  private var firstMoments: [Tensor<Scalar>] = []
+  private var secondMoments: [Tensor<Scalar>] = []
+
+  public init(learningRate: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, epsilon: Scalar = 1e-8) {
+    precondition(learningRate > 0, "learning rate must be positive, got \(learningRate)")
+    precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "betas must lie in [0, 1): \(beta1), \(beta2)")
+    self.learningRate = learningRate
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+  }
+
+  /// One update; returns new leaf parameters ready for the next forward pass.
+  public mutating func step(_ parameters: [Tensor<Scalar>], gradients: [Tensor<Scalar>]) -> [Tensor<Scalar>] {
+    precondition(parameters.count == gradients.count, "\(gradients.count) gradients for \(parameters.count) parameters")
+    if firstMoments.isEmpty {
+      firstMoments = parameters.map { .zeros($0.shape) }
+      secondMoments = parameters.map { .zeros($0.shape) }
+    }
+    stepCount += 1
+    let correction1 = 1 - Scalar.pow(beta1, stepCount)
+    let correction2 = 1 - Scalar.pow(beta2, stepCount)
+    let stepSize = learningRate / correction1
+    return withoutGradient {
+      parameters.indices.map { i in
+        let g = gradients[i].detached()
+        precondition(g.shape == parameters[i].shape, "gradient \(g.shape) for parameter \(parameters[i].shape)")
+        firstMoments[i] = beta1 * firstMoments[i] + (1 - beta1) * g
+        secondMoments[i] = beta2 * secondMoments[i] + (1 - beta2) * g.squared()
+        let denominator = (secondMoments[i] / correction2).sqrt() + epsilon
+        return (parameters[i].detached() - stepSize * firstMoments[i] / denominator).requiringGradient()
+      }
+    }
+  }
+}

@@ -1,0 +1,13 @@
+// The nclhost command: root type and subcommand list.
+import ArgumentParser
+import NCLHost
+
+@main
+struct NCLHostCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "nclhost",
+    abstract: "Train and evaluate simulation-free diffusion dynamics (neural conservation laws).",
+    version: NCLVersion.string,
+    subcommands: [Demo.self],
+    defaultSubcommand: Demo.self)
+}

@@ -1,0 +1,129 @@
+// Gradient checks of every op in OpIndex: first, second and third order, forward mode, in Double.
+import XCTest
+import NCLHost
+import _NCLTestSupport
+
+final class OpGradientTests: XCTestCase {
+  typealias T = Tensor<Double>
+
+  struct Case {
+    let inputs: [T]
+    let function: GradientCheck.Function
+  }
+
+  static func normal(_ shape: [Int], seed: UInt64, scale: Double = 1) -> T {
+    var g = SeededGenerator(seed: seed)
+    return T.randomNormal(shape, scale: scale, using: &g)
+  }
+
+  /// Values in (0.5, 2): inside the domain of log, sqrt, reciprocal, pow.
+  static func positive(_ shape: [Int], seed: UInt64) -> T {
+    var g = SeededGenerator(seed: seed)
+    return T.randomUniform(shape, lower: 0.5, upper: 2, using: &g)
+  }
+
+  /// Values in (0.2, 1) with random signs: away from the kinks of abs, sign and clamp.
+  static func awayFromZero(_ shape: [Int], seed: UInt64) -> T {
+    let magnitude = positive(shape, seed: seed) * 0.5
+    return magnitude * normal(shape, seed: seed + 7).sign()
+  }
+
+  /// One case per op label; `testEveryOpHasACase` keeps this in step with OpIndex.
+  static let cases: [String: Case] = {
+    let a = normal([3, 4], seed: 1), b = normal([3, 4], seed: 2), row = normal([4], seed: 3)
+    let p = positive([3, 4], seed: 4), cube = normal([2, 3, 4], seed: 5)
+    let unary = { (x: T, f: @escaping (T) -> T) in Case(inputs: [x], function: { f($0[0]) }) }
+    let condition = T(shape: [3, 4], scalars: (0..<12).map { Double($0 % 2) })
+    return [
+      "exp": unary(a) { $0.exp() },
+      "log": unary(p) { $0.log() },
+      "log1p": unary(p) { $0.log1p() },
+      "sigmoid": unary(a) { $0.sigmoid() },
+      "softplus": unary(a * 3) { $0.softplus() },
+      "silu": unary(a * 2) { $0.silu() },
+      "siluDerivative": unary(a * 2) { $0.siluDerivative() },
+      "tanh": unary(a) { $0.tanh() },
+      "sqrt": unary(p) { $0.sqrt() },
+      "square": unary(a) { $0.squared() },
+      "reciprocal": unary(p) { $0.reciprocal() },
+      "sin": unary(a) { $0.sin() },
+      "cos": unary(a) { $0.cos() },
+      "abs": unary(awayFromZero([3, 4], seed: 6)) { $0.abs() * $0 },
+      "sign": unary(awayFromZero([3, 4], seed: 7)) { $0.sign() * $0.squared() },
+      "pow": unary(p) { $0.pow(2.5) },
+      "clamp": unary(awayFromZero([3, 4], seed: 8) * 2) { $0.clamped(lower: -1, upper: 1) * $0 },
+      "affine": unary(a) { $0.affine(scale: -1.5, shift: 0.25) },
+      "add": Case(inputs: [a, row]) { ($0[0] + $0[1]).squared() },
+      "subtract": Case(inputs: [a, row]) { ($0[1] - $0[0]).squared() },
+      "multiply": Case(inputs: [a, row]) { $0[0] * $0[1] * $0[0] },
+      "divide": Case(inputs: [a, p]) { $0[0] / $0[1] },
+      "sum": Case(inputs: [cube]) { ($0[0].sum(alongAxis: 1)).squared() },
+      "logSumExp": Case(inputs: [cube]) { $0[0].logSumExp(alongAxis: -1) * $0[0].sum(alongAxis: -1) },
+      "cumulativeSum": Case(inputs: [cube]) {
+        $0[0].cumulativeSum(alongAxis: 1).squared() + $0[0].cumulativeSum(alongAxis: 2, exclusive: true, reverse: true).sin()
+      },
+      "product": Case(inputs: [p]) { $0[0].product(alongAxis: 1) },
+      "reshape": Case(inputs: [a]) { $0[0].reshaped([2, 6]).squared() },
+      "broadcast": Case(inputs: [row]) { $0[0].broadcast(to: [3, 4]).squared() * b },
+      "permute": Case(inputs: [cube]) { $0[0].permuted([2, 0, 1]).squared() * normal([4, 2, 3], seed: 9) },
+      "slice": Case(inputs: [cube]) { $0[0].slice(alongAxis: 2, 1..<3).squared() },
+      "concatenate": Case(inputs: [a, b]) { T.concatenate([$0[0].squared(), $0[1], $0[0]], alongAxis: 1).sin() },
+      "select": Case(inputs: [a, b]) { T.select(condition, $0[0].squared(), $0[1].exp()) },
+      "matmul": Case(inputs: [a, normal([4, 2], seed: 10)]) { T.matmul($0[0], $0[1]).squared() },
+      "linear": Case(inputs: [a, normal([5, 4], seed: 11), normal([5], seed: 12)]) {
+        T.linear($0[0], weight: $0[1], bias: $0[2]).tanh()
+      },
+    ]
+  }()
+
+  func testEveryOpHasACase() {
+    XCTAssertEqual(Set(Self.cases.keys), Set(OpIndex.all), "OpIndex and the gradient-check cases differ")
+    XCTAssertEqual(OpIndex.all.count, Set(OpIndex.all).count, "OpIndex lists an op twice")
+  }
+
+  func testFirstOrder() throws {
+    for (op, c) in Self.cases.sorted(by: { $0.key < $1.key }) {
+      XCTAssertNoThrow(try GradientCheck.reverse(c.function, at: c.inputs), "op \(op)")
+    }
+  }
+
+  func testSecondOrder() throws {
+    for (op, c) in Self.cases.sorted(by: { $0.key < $1.key }) {
+      let g = GradientCheck.gradientOf(c.function, at: c.inputs)
+      XCTAssertNoThrow(try GradientCheck.reverse(g, at: c.inputs, tolerance: 1e-5), "op \(op)")
+    }
+  }
+
+  func testForwardMode() throws {
+    for (op, c) in Self.cases.sorted(by: { $0.key < $1.key }) {
+      XCTAssertNoThrow(try GradientCheck.forward(c.function, at: c.inputs), "op \(op)")
+    }
+  }
+
+  func testForwardModeIsDifferentiable() throws {
+    for (op, c) in Self.cases.sorted(by: { $0.key < $1.key }) {
+      let f = GradientCheck.tangentOf(c.function, at: c.inputs)
+      XCTAssertNoThrow(try GradientCheck.reverse(f, at: c.inputs, tolerance: 1e-5), "op \(op)")
+    }
+  }
+
+  func testTransposedMatmulVariants() throws {
+    let a = Self.normal([4, 3], seed: 20), b = Self.normal([2, 4], seed: 21)
+    try GradientCheck.reverse({ T.matmul($0[0], $0[1], transposeA: true, transposeB: true).squared() }, at: [a, b])
+    let g = GradientCheck.gradientOf({ T.matmul($0[0], $0[1], transposeA: true, transposeB: true).squared() }, at: [a, b])
+    try GradientCheck.reverse(g, at: [a, b], tolerance: 1e-5)
+    try GradientCheck.forward({ T.matmul($0[1], $0[0], transposeA: true).sin() }, at: [b.transposed(), a])
+  }
+
+  func testCheckRejectsNonFiniteInput() {
+    let bad = T(shape: [2], scalars: [1, .nan])
+    XCTAssertThrowsError(try GradientCheck.reverse({ $0[0].exp() }, at: [bad])) { error in
+      XCTAssertTrue("\(error)".contains("NaN"), "\(error)")
+    }
+  }
+
+  func testCheckCatchesAWrongDerivative() {
+    // sign() claims a zero derivative; used as if it were the identity, the check must fail.
+    XCTAssertThrowsError(try GradientCheck.reverse({ $0[0].sign() + $0[0] * 0 }, at: [Self.normal([3], seed: 30)].map { $0 * 0 + 0.5 }, step: 0.7))
+  }
+}

@@ -1,0 +1,62 @@
+// Continuity and Fokker-Planck residuals of every flux construction, by finite differences in Double.
+import XCTest
+import NCLHost
+
+final class FluxIdentityTests: XCTestCase {
+  typealias Support = ModelTestSupport
+
+  static let constructions: [(String, FluxConstruction)] = [
+    ("telescoping", .telescoping(tau: 1)), ("telescoping tau 2.5", .telescoping(tau: 2.5)),
+    ("naive", .naive), ("knothe-rosenblatt", .knotheRosenblatt), ("factorized", .factorized),
+  ]
+
+  /// |d_t rho + div(rho u)| must be 1e4 times smaller than |d_t rho| at random points.
+  func assertContinuity(_ model: NCLModel<Double>, noise: NoiseSchedule = .zero, label: String) {
+    let (t, x) = Support.randomPoints(6, dimension: model.dimension, seed: 11)
+    let terms = Support.fokkerPlanckTerms(model, t: t, x: x, noise: noise)
+    let g2 = noise(0.5) * noise(0.5)  // only constant schedules are used here
+    var largestRate = 0.0
+    for (p, term) in terms.enumerated() {
+      let residual = term.dtRho + term.divergence - g2 * term.halfLaplacian
+      largestRate = max(largestRate, abs(term.dtRho / term.rho))
+      XCTAssertLessThan(abs(residual), 1e-4 * abs(term.dtRho) + 1e-12,
+                        "\(label), D=\(model.dimension), point \(p): d_t rho \(term.dtRho), residual \(residual)")
+    }
+    // The identity is only informative if the density actually moves: |d_t log rho| is not small.
+    XCTAssertGreaterThan(largestRate, 0.05, "\(label), D=\(model.dimension): density barely moves; the test has no power")
+  }
+
+  func testContinuityForEveryConstructionAndDimension() {
+    for (label, flux) in Self.constructions {
+      for dimension in [1, 2, 3, 5] {
+        assertContinuity(Support.model(dimension: dimension, flux: flux), label: label)
+      }
+    }
+  }
+
+  func testContinuityWithDivergenceFreeTerm() {
+    for dimension in [2, 3] {
+      assertContinuity(Support.model(dimension: dimension, divergenceFree: true), label: "telescoping + div-free")
+    }
+  }
+
+  func testFokkerPlanckForPositiveNoise() {
+    for (label, flux) in Self.constructions {
+      for dimension in [1, 2, 3] {
+        assertContinuity(Support.model(dimension: dimension, flux: flux), noise: .constant(0.8), label: "\(label), g=0.8")
+      }
+    }
+  }
+
+  func testDriftChangesWithNoiseButNotTheDensity() {
+    let model = Support.model(dimension: 2)
+    let (t, x) = Support.randomPoints(4, dimension: 2, seed: 3)
+    let rows = Array(zip(t, x)).map { (t: $0.0, x: $0.1) }
+    let plain = Support.evaluate(model, rows) { $0.drift(noise: .zero) }
+    let noisy = Support.evaluate(model, rows) { $0.drift(noise: .constant(1)) }
+    let score = Support.evaluate(model, rows) { $0.score }
+    for i in 0..<plain.count {
+      XCTAssertEqual(noisy.scalars[i], plain.scalars[i] + 0.5 * score.scalars[i], accuracy: 1e-12)
+    }
+  }
+}

@@ -1,0 +1,20 @@
+// ncl-bench: the project's benchmarks. `swift run -c release ncl-bench [engine|ref-ot2d] [--quick]`.
+import Foundation
+import NCLHost
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let quick = arguments.contains("--quick")
+let names = arguments.filter { !$0.hasPrefix("--") }
+let benchmarks: [String: (Bool) -> Void] = [
+  "engine": EngineBenchmark.run,
+]
+
+let selected = names.isEmpty ? benchmarks.keys.sorted() : names
+for name in selected {
+  guard let run = benchmarks[name] else {
+    FileHandle.standardError.write("ncl-bench: unknown benchmark '\(name)'; choose from \(benchmarks.keys.sorted().joined(separator: ", "))\n".data(using: .utf8)!)
+    exit(2)
+  }
+  print(MachineReport.header())
+  run(quick)
+}
