@@ -70,8 +70,8 @@ enum FastMath {
 
   // MARK: - Scalar kernels
 
-  /// e^x. Max relative error 2e-7 on [-87.33, 88.72] (normal results); below that the result is
-  /// subnormal with absolute error at most 2^-149 (one subnormal ulp), reaching 0 near -103.3.
+  /// e^x. Max relative error 1e-7 on [-87.3, 88.72] (normal results); below -87.3 the result is
+  /// subnormal with absolute error at most 2^-149 (one subnormal ulp) and reaches 0 near -103.3.
   /// x > 88.72 gives +inf, -inf gives 0.
   ///
   /// Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, a degree-7 polynomial for e^r (Cephes
@@ -133,7 +133,7 @@ enum FastMath {
     return s * (hfsq + rr) + dk * 9.0580006145e-6 - hfsq + f + dk * 6.9313812256e-1
   }
 
-  /// ln x. Max relative error 1.5e-7 for all positive finite x (normal and subnormal), including
+  /// ln x. Max relative error 1e-7 for all positive finite x (normal and subnormal), including
   /// near x = 1 where the result crosses zero (ln 1 = 0 exactly). ln 0 = -inf, ln(x < 0) = NaN,
   /// ln(+inf) = +inf.
   @inline(__always)
@@ -163,7 +163,7 @@ enum FastMath {
     return y
   }
 
-  /// tanh x. Max relative error 3e-7 for all finite x (including near 0; tanh(+-0) = +-0);
+  /// tanh x. Max relative error 2e-7 for all finite x (including near 0; tanh(+-0) = +-0);
   /// tanh(+-inf) = +-1.
   ///
   /// Odd in x, so work on |x| and copy the sign back. For |x| < 0.625 an odd minimax polynomial
@@ -187,8 +187,8 @@ enum FastMath {
     return Float(bitPattern: r.bitPattern | signBit)
   }
 
-  /// 1 / (1 + e^-x). Max relative error 3e-7 on [-87, +inf); below -87 the result is e^x
-  /// (subnormal past -87.3) with absolute error at most 2^-149.
+  /// 1 / (1 + e^-x). Max relative error 2.5e-7 on [-87.3, +inf); below -87.3 the result is the
+  /// subnormal e^x with absolute error at most 2^-149.
   ///
   /// Uses e = e^-|x| so nothing overflows: sigmoid(x) = 1/(1+e) for x >= 0 and e/(1+e) for x < 0,
   /// which keeps full relative accuracy in the left tail.
@@ -198,8 +198,8 @@ enum FastMath {
     return (x < 0 ? e : 1) / (1 + e)
   }
 
-  /// ln(1 + e^x). Max relative error 3e-7 on [-87, +inf); below -87 the result is e^x with
-  /// absolute error at most 2^-149. Large x gives x, very negative x gives e^x (no overflow).
+  /// ln(1 + e^x). Max relative error 2.5e-7 on [-87.3, +inf); below -87.3 the result is the
+  /// subnormal e^x with absolute error at most 2^-149. Large x gives x, very negative x gives e^x (no overflow).
   ///
   /// Computed as max(x, 0) + log1p(e^-|x|), whose log1p argument lies in (0, 1].
   @inline(__always)
@@ -211,27 +211,28 @@ enum FastMath {
     return (x > 0 ? x : 0) + l
   }
 
-  /// x * sigmoid(x). Max relative error 4e-7 on [-87, +inf); below -87 the absolute error is at
-  /// most 1e-43. silu(-inf) = -0, silu(+inf) = +inf.
+  /// x * sigmoid(x). Max relative error 3e-7 on [-87, +inf); below -87 sigmoid is subnormal, so
+  /// only absolute error 1e-43 is promised. silu(-inf) = -0, silu(+inf) = +inf.
   @inline(__always)
   static func silu(_ x: Float) -> Float {
     let y = x * sigmoid(x)
     return x == -.infinity ? -0.0 : y
   }
 
-  /// d/dx silu(x) = s + x s (1 - s), s = sigmoid(x). Error at most 4e-7 * |y| + 2e-8 absolute
-  /// (the absolute term covers the zero crossing near x = -2.3994); below -87 the absolute
-  /// error is at most 1e-43. Tends to 1 at +inf and 0 at -inf.
+  /// d/dx silu(x) = s + x s (1 - s), s = sigmoid(x). Error at most 4e-7 |y| + 1e-8 on
+  /// [-87, +inf) (the absolute term covers the zero crossing at x = -1.27846, the minimum of
+  /// silu); below -87 only absolute error 1e-43 is promised. Tends to 1 at +inf, 0 at -inf.
   ///
   /// Evaluated as s (1 + x (1 - s)) with 1 - s taken from the complementary branch of the
-  /// stable sigmoid, so neither tail suffers cancellation.
+  /// stable sigmoid so neither tail cancels; near the zero crossing a second form is selected.
   @inline(__always)
   static func siluDerivative(_ x: Float) -> Float {
     let e = exp(-Float(bitPattern: x.bitPattern & 0x7FFF_FFFF))
     let inv = 1 / (1 + e)
-    // x < 0: s = e/(1+e), 1 - s = 1/(1+e), so y = e ((1 + x) + e) / (1+e)^2; the cancellation
-    // at the zero crossing then happens in (1 + x) + e, where 1 + x is exact.
+    // For x < 0, s = e/(1+e) and 1 - s = 1/(1+e), so y = e ((1 + x) + e) / (1+e)^2: near the
+    // zero crossing the cancellation then happens in (1 + x) + e, where 1 + x is exact.
     let crossing = e * ((1 + x) + e) * inv * inv
+    // Elsewhere the product form is more accurate (fewer roundings).
     let s = (x < 0 ? e : 1) * inv
     let oneMinusS = x < 0 ? 1 - s : e * inv
     let general = s * (1 + x * oneMinusS)
