@@ -7,6 +7,7 @@ let quick = arguments.contains("--quick")
 let names = arguments.filter { !$0.hasPrefix("--") }
 let benchmarks: [String: (Bool) -> Void] = [
   "engine": EngineBenchmark.run,
+  "ref-ot2d": ReferenceOT2D.run,
 ]
 
 let selected = names.isEmpty ? benchmarks.keys.sorted() : names

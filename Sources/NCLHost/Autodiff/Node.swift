@@ -17,9 +17,9 @@ struct DerivativeRules<Scalar: TensorScalar> {
 public final class Node<Scalar: TensorScalar> {
   /// The op's label, as listed in `OpIndex`; "leaf" for tensors created by `requiringGradient()`.
   public let op: String
-  let inputs: [Tensor<Scalar>]
+  private(set) var inputs: [Tensor<Scalar>]
   let shape: [Int]
-  let rules: DerivativeRules<Scalar>?
+  private(set) var rules: DerivativeRules<Scalar>?
   private let outputStorage: TensorStorage<Scalar>?
 
   init(leafShape: [Int]) {
@@ -39,6 +39,23 @@ public final class Node<Scalar: TensorScalar> {
   }
 
   var isLeaf: Bool { rules == nil }
+
+  /// Frees the upstream graph with a worklist instead of recursion, so that dropping a very long
+  /// chain (thousands of steps of a loop) cannot overflow the stack. Parents are taken into the
+  /// worklist before this node lets go of its inputs and rules (whose closures capture them), so
+  /// no release here ever frees a parent node inline.
+  deinit {
+    var pending = inputs.compactMap(\.node)
+    inputs.removeAll()
+    rules = nil
+    while var node = pending.popLast() {
+      if isKnownUniquelyReferenced(&node) {
+        pending.append(contentsOf: node.inputs.compactMap(\.node))
+        node.inputs.removeAll()
+        node.rules = nil
+      }
+    }
+  }
 
   /// The output tensor, reattached to this node so rules that reuse it stay differentiable.
   var output: Tensor<Scalar> {

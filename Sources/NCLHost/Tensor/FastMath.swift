@@ -211,8 +211,8 @@ enum FastMath {
     return (x > 0 ? x : 0) + l
   }
 
-  /// x * sigmoid(x). Max relative error 3e-7 on [-87, +inf); below -87 sigmoid is subnormal, so
-  /// only absolute error 1e-43 is promised. silu(-inf) = -0, silu(+inf) = +inf.
+  /// x * sigmoid(x). Max relative error 3e-7 on [-87.3, +inf); below -87.3 sigmoid is subnormal,
+  /// so only absolute error 2e-43 is promised. silu(-inf) = -0, silu(+inf) = +inf.
   @inline(__always)
   static func silu(_ x: Float) -> Float {
     let y = x * sigmoid(x)
@@ -220,8 +220,8 @@ enum FastMath {
   }
 
   /// d/dx silu(x) = s + x s (1 - s), s = sigmoid(x). Error at most 4e-7 |y| + 1e-8 on
-  /// [-87, +inf) (the absolute term covers the zero crossing at x = -1.27846, the minimum of
-  /// silu); below -87 only absolute error 1e-43 is promised. Tends to 1 at +inf, 0 at -inf.
+  /// [-87.3, +inf) (the absolute term covers the zero crossing at x = -1.27846, the minimum of
+  /// silu); below -87.3 only absolute error 2e-43 is promised. Tends to 1 at +inf, 0 at -inf.
   ///
   /// Evaluated as s (1 + x (1 - s)) with 1 - s taken from the complementary branch of the
   /// stable sigmoid so neither tail cancels; near the zero crossing a second form is selected.

@@ -66,8 +66,16 @@ enum Kernels {
       let lo = T(lower), hi = T(upper)
       map(x, y, n) { ($0 >= lo && $0 <= hi) ? 1 : 0 }
     case .power(let p):
-      let q = T(p)
-      if p == 2 { map(x, y, n) { $0 * $0 } } else { map(x, y, n) { T.pow($0, q) } }
+      // Whole exponents by repeated multiplication: defined for negative bases, and 0^0 = 1.
+      if p == 2 {
+        map(x, y, n) { $0 * $0 }
+      } else if p.rounded() == p && Swift.abs(p) <= 1024 {
+        let k = Int(p)
+        map(x, y, n) { T.pow($0, k) }
+      } else {
+        let q = T(p)
+        map(x, y, n) { T.pow($0, q) }
+      }
     }
   }
 

@@ -55,8 +55,16 @@ extension Tensor {
     return Tensor.recordOp(
       "logSumExp", inputs: [x], shape: reducedShape(a, keepingDimension: keepingDimension),
       storage: reducing(.logSumExp, axis: a),
-      backward: { g, y in [g.reshaped(kept) * (x - y.reshaped(kept)).exp()] },
-      forward: { t, y in (t[0]! * (x - y.reshaped(kept)).exp()).sum(alongAxis: a, keepingDimension: keepingDimension) })
+      backward: { g, y in [g.reshaped(kept) * Tensor.softmaxWeights(x, y.reshaped(kept))] },
+      forward: { t, y in (t[0]! * Tensor.softmaxWeights(x, y.reshaped(kept))).sum(alongAxis: a, keepingDimension: keepingDimension) })
+  }
+
+  /// exp(x - y) for y = logsumexp(x): the derivative of log-sum-exp. A slice that is all -inf
+  /// (y = -inf) gets weights 0 instead of exp(-inf + inf) = NaN.
+  private static func softmaxWeights(_ x: Tensor, _ y: Tensor) -> Tensor {
+    guard y.storage.buffer.contains(where: { !$0.isFinite }) else { return (x - y).exp() }
+    let finite = Tensor(shape: y.shape, scalars: y.scalars.map { $0.isFinite ? 1 : 0 })
+    return (x - select(finite, y, .zeros(y.shape))).exp()
   }
 
   /// Largest element along an axis. A constant: it carries no gradient (used for shifts).

@@ -1,0 +1,59 @@
+// ref-ot2d: one dynamical-OT training step of the reference 2-D model, timed per batch size.
+import Foundation
+import NCLHost
+
+/// The step of issue "ref-ot2d", identical to bench/reference/ref_ot2d.py:
+/// NLL of B samples of 8 gaussians at t=0 and of B samples of a 2-gaussian mixture at t=1, plus
+/// the kinetic term mean(0.5 |u|^2 rho / q) at B points t ~ U[0,1], x ~ U[-4,4]^2 (q = 1/64);
+/// backward; one Adam step. D=2, K=16, MADE 3 x 128 SiLU, 4 time frequencies, telescoping tau=1, g=0.
+enum ReferenceOT2D {
+  static func configuration() -> ModelConfiguration {
+    var c = ModelConfiguration(dimension: 2)
+    c.components = 16
+    c.hiddenSizes = [128, 128, 128]
+    c.activation = .silu
+    c.timeFrequencies = 4
+    c.flux = .telescoping(tau: 1)
+    return c
+  }
+
+  /// B points of the 8-gaussian mixture: centers on the circle of radius 2, std 0.2.
+  static func eightGaussians(_ batch: Int, _ g: inout SeededGenerator) -> Tensor<Float> {
+    Tensor(shape: [batch, 2], scalars: (0..<batch).flatMap { _ -> [Float] in
+      let angle = Double(Int(g.nextUniform() * 8)) * .pi / 4
+      return [Float(2 * Foundation.cos(angle) + 0.2 * g.nextNormal()), Float(2 * Foundation.sin(angle) + 0.2 * g.nextNormal())]
+    })
+  }
+
+  /// B points of the 2-gaussian mixture at (+-1.5, 0), std 0.4.
+  static func twoGaussians(_ batch: Int, _ g: inout SeededGenerator) -> Tensor<Float> {
+    Tensor(shape: [batch, 2], scalars: (0..<batch).flatMap { _ -> [Float] in
+      [Float((g.nextUniform() < 0.5 ? -1.5 : 1.5) + 0.4 * g.nextNormal()), Float(0.4 * g.nextNormal())]
+    })
+  }
+
+  static func step(_ model: inout NCLModel<Float>, _ adam: inout Adam<Float>, batch: Int, _ g: inout SeededGenerator) -> Float {
+    let x0 = eightGaussians(batch, &g), x1 = twoGaussians(batch, &g)
+    let t = Tensor<Float>.randomUniform([batch, 1], using: &g)
+    let x = Tensor<Float>.randomUniform([batch, 2], lower: -4, upper: 4, using: &g)
+    let nll = -model.logDensity(t: Tensor(0), x: x0).mean() - model.logDensity(t: Tensor(1), x: x1).mean()
+    let fields = model.fields(t: t, x: x)
+    let kinetic = (0.5 * fields.velocity.squared().sum(alongAxis: 1) * fields.logDensity.exp() * 64).mean()
+    let loss = nll + kinetic
+    model.parameters = adam.step(model.parameters, gradients: gradient(of: [loss], wrt: model.parameters))
+    return loss.scalar
+  }
+
+  static func run(quick: Bool) {
+    BLAS.setThreadCount(2)
+    print("ref-ot2d: D=2, K=16, MADE 3x128 SiLU, 4 time frequencies, telescoping tau=1, g=0, Float32, 2 BLAS threads")
+    print("  batch   ms/step   (median; NLL at t=0 and t=1 + kinetic term + backward + Adam)")
+    for batch in quick ? [256] : [256, 1024, 4096] {
+      var model = try! NCLModel<Float>(configuration: configuration(), seed: 0)
+      var adam = Adam<Float>(learningRate: 1e-3)
+      var g = SeededGenerator(seed: 1)
+      let ms = measure(minimumSeconds: quick ? 0.5 : 2) { _ = step(&model, &adam, batch: batch, &g) }
+      print("  \(pad("\(batch)", 5))   \(pad(String(format: "%.2f", ms), 7))")
+    }
+  }
+}
