@@ -17,35 +17,16 @@ enum ReferenceOT2D {
     return c
   }
 
-  /// B points of the 8-gaussian mixture: centers on the circle of radius 2, std 0.2.
-  static func eightGaussians(_ batch: Int, _ g: inout SeededGenerator) -> Tensor<Float> {
-    Tensor(shape: [batch, 2], scalars: (0..<batch).flatMap { _ -> [Float] in
-      let angle = Double(Int(g.nextUniform() * 8)) * .pi / 4
-      return [Float(2 * Foundation.cos(angle) + 0.2 * g.nextNormal()), Float(2 * Foundation.sin(angle) + 0.2 * g.nextNormal())]
-    })
-  }
-
-  /// B points of the 2-gaussian mixture at (+-1.5, 0), std 0.4.
-  static func twoGaussians(_ batch: Int, _ g: inout SeededGenerator) -> Tensor<Float> {
-    Tensor(shape: [batch, 2], scalars: (0..<batch).flatMap { _ -> [Float] in
-      [Float((g.nextUniform() < 0.5 ? -1.5 : 1.5) + 0.4 * g.nextNormal()), Float(0.4 * g.nextNormal())]
-    })
-  }
-
   static func step(_ model: inout NCLModel<Float>, _ adam: inout Adam<Float>, batch: Int, _ g: inout SeededGenerator) -> Float {
-    let x0 = eightGaussians(batch, &g), x1 = twoGaussians(batch, &g)
-    let t = Tensor<Float>.randomUniform([batch, 1], using: &g)
-    let x = Tensor<Float>.randomUniform([batch, 2], lower: -4, upper: 4, using: &g)
-    let nll = -model.logDensity(t: Tensor(0), x: x0).mean() - model.logDensity(t: Tensor(1), x: x1).mean()
-    let fields = model.fields(t: t, x: x)
-    let kinetic = (0.5 * fields.velocity.squared().sum(alongAxis: 1) * fields.logDensity.exp() * 64).mean()
-    let loss = nll + kinetic
+    let x0: Tensor<Float> = ToyDistribution.eightGaussians.sample(batch, using: &g)
+    let x1: Tensor<Float> = ToyDistribution.twoGaussians.sample(batch, using: &g)
+    let loss = TransportLoss<Float>()(model, x0: x0, x1: x1, batch: batch, using: &g).loss
     model.parameters = adam.step(model.parameters, gradients: gradient(of: [loss], wrt: model.parameters))
     return loss.scalar
   }
 
   static func run(quick: Bool) {
-    BLAS.setThreadCount(2)
+    BLAS.setThreadCount(Int(ProcessInfo.processInfo.environment["NCL_BENCH_THREADS"] ?? "2") ?? 2)
     print("ref-ot2d: D=2, K=16, MADE 3x128 SiLU, 4 time frequencies, telescoping tau=1, g=0, Float32, 2 BLAS threads")
     print("  batch   ms/step   (median; NLL at t=0 and t=1 + kinetic term + backward + Adam)")
     for batch in quick ? [256] : [256, 1024, 4096] {
