@@ -1,12 +1,12 @@
-// FastMath: vectorizable Float32 exp/log/log1p/tanh/sigmoid/softplus/silu kernels with tested error bounds.
+// FastMath: branch-free, auto-vectorizable Float32 transcendental kernels with tested error bounds.
 
 /// Vectorizable single-precision approximations of the transcendental functions the network needs.
 ///
 /// The scalar helpers use only arithmetic, comparisons, selects and bit manipulation (no libm, no
-/// data-dependent branches), so the array loops auto-vectorize; glibc's `expf`/`tanhf` calls cannot.
-/// Every array kernel accepts `x == y` (in place); other overlaps are handled but run unvectorized.
-/// The error bounds quoted on each function are relative to the correctly rounded result, measured
-/// against Double-precision libm over dense grids, and are asserted exactly by `FastMathTests`.
+/// data-dependent branches), so the array loops auto-vectorize, which libm calls prevent.
+/// Every array kernel accepts `x == y` (in place); other overlaps get plain sequential-loop
+/// semantics (and run unvectorized). The error bounds quoted on each function are measured against
+/// the exact value (Double-precision libm) and are asserted as stated by `FastMathTests`.
 /// NaN in gives NaN out for every function.
 enum FastMath {
   // MARK: - Array kernels
@@ -71,7 +71,7 @@ enum FastMath {
   // MARK: - Scalar kernels
 
   /// e^x. Max relative error 1e-7 on [-87.3, 88.72] (normal results); below -87.3 the result is
-  /// subnormal with absolute error at most 2^-149 (one subnormal ulp) and reaches 0 near -103.3.
+  /// subnormal with absolute error at most 2^-149 (one subnormal ulp) and is 0 below about -104.
   /// x > 88.72 gives +inf, -inf gives 0.
   ///
   /// Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, a degree-6 minimax polynomial for e^r,
@@ -196,7 +196,8 @@ enum FastMath {
   }
 
   /// ln(1 + e^x). Max relative error 2.5e-7 on [-87.3, +inf); below -87.3 the result is the
-  /// subnormal e^x with absolute error at most 2^-149. Large x gives x, very negative x gives e^x (no overflow).
+  /// subnormal e^x with absolute error at most 2^-149. Large x gives x and very negative x gives
+  /// e^x, with no overflow anywhere.
   ///
   /// Computed as max(x, 0) + log1p(e^-|x|), whose log1p argument lies in (0, 1].
   @inline(__always)
