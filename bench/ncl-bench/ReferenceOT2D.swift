@@ -20,9 +20,7 @@ enum ReferenceOT2D {
   static func step(_ model: inout NCLModel<Float>, _ adam: inout Adam<Float>, batch: Int, _ g: inout SeededGenerator) -> Float {
     let x0: Tensor<Float> = ToyDistribution.eightGaussians.sample(batch, using: &g)
     let x1: Tensor<Float> = ToyDistribution.twoGaussians.sample(batch, using: &g)
-    let loss = TransportLoss<Float>()(model, x0: x0, x1: x1, batch: batch, using: &g).loss
-    model.parameters = adam.step(model.parameters, gradients: gradient(of: [loss], wrt: model.parameters))
-    return loss.scalar
+    return TransportLoss<Float>().trainingStep(&model, &adam, x0: x0, x1: x1, batch: batch, using: &g).loss.scalar
   }
 
   static func run(quick: Bool) {

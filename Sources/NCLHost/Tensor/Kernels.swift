@@ -1,9 +1,10 @@
 // Element loops behind the TensorScalar requirements: unary maps, strided binary maps, reductions.
+import Dispatch
 import RealModule
 
 /// An elementwise function of one tensor; parameters are stored as Double and converted once.
 public enum UnaryKernel: Sendable, Equatable {
-  case negate, exp, log, log1p, sigmoid, softplus, silu, siluDerivative, tanh
+  case negate, exp, log, log1p, sigmoid, softplus, silu, siluDerivative, siluSecondDerivative, tanh
   case sqrt, square, reciprocal, sin, cos, abs, sign
   /// scale * x + shift
   case affine(scale: Double, shift: Double)
@@ -47,6 +48,11 @@ enum Kernels {
       map(x, y, n) { v in
         let s = 1 / (1 + T.exp(-v))
         return s + v * s * (1 - s)
+      }
+    case .siluSecondDerivative:
+      map(x, y, n) { v in
+        let s = 1 / (1 + T.exp(-v))
+        return s * (1 - s) * (2 + v * (1 - 2 * s))
       }
     case .tanh: map(x, y, n) { T.tanh($0) }
     case .sqrt: map(x, y, n) { $0.squareRoot() }
@@ -105,16 +111,37 @@ enum Kernels {
     let (dims, strides) = StridedLayout.collapse(shape, [aStrides, bStrides])
     let inner = dims.last ?? 1
     let sa = strides[0].last ?? 0, sb = strides[1].last ?? 0
-    var offset = 0
-    StridedLayout.forEachRow(dims, strides) { offsets in
-      let pa = a + offsets[0], pb = b + offsets[1], po = out + offset
+    func run(_ pa: UnsafePointer<T>, _ pb: UnsafePointer<T>, _ po: UnsafeMutablePointer<T>, _ n: Int) {
       switch op {
-      case .add: zip(pa, sa, pb, sb, po, inner, +)
-      case .subtract: zip(pa, sa, pb, sb, po, inner, -)
-      case .multiply: zip(pa, sa, pb, sb, po, inner, *)
-      case .divide: zip(pa, sa, pb, sb, po, inner, /)
+      case .add: zip(pa, sa, pb, sb, po, n, +)
+      case .subtract: zip(pa, sa, pb, sb, po, n, -)
+      case .multiply: zip(pa, sa, pb, sb, po, n, *)
+      case .divide: zip(pa, sa, pb, sb, po, n, /)
       }
-      offset += inner
+    }
+    if dims.count == 1 {
+      // One long row: split it across cores.
+      Parallel.forEachChunk(inner) { start, n in run(a + start * sa, b + start * sb, out + start, n) }
+      return
+    }
+    // Several rows: split the outermost axis across cores, each chunk walking its own rows.
+    let outer = dims[0], rowsPerOuter = dims.dropFirst().dropLast().reduce(1, *)
+    let chunkRows = Swift.max(1, Parallel.minimumChunk / Swift.max(inner * rowsPerOuter, 1))
+    let chunks = Swift.min(Parallel.cores, Swift.max(1, outer / chunkRows))
+    func rows(_ range: Range<Int>) {
+      var subDims = dims
+      subDims[0] = range.count
+      var offset = range.lowerBound * rowsPerOuter * inner
+      let base = (a + range.lowerBound * strides[0][0], b + range.lowerBound * strides[1][0])
+      StridedLayout.forEachRow(subDims, strides) { offsets in
+        run(base.0 + offsets[0], base.1 + offsets[1], out + offset, inner)
+        offset += inner
+      }
+    }
+    if chunks <= 1 {
+      rows(0..<outer)
+    } else {
+      DispatchQueue.concurrentPerform(iterations: chunks) { c in rows((outer * c / chunks)..<(outer * (c + 1) / chunks)) }
     }
   }
 
@@ -137,39 +164,65 @@ enum Kernels {
   static func reduce<T: TensorScalar>(
     _ op: ReduceKernel, _ x: UnsafePointer<T>, _ outer: Int, _ length: Int, _ inner: Int, _ y: UnsafeMutablePointer<T>
   ) {
-    for o in 0..<outer {
-      let px = x + o * length * inner, py = y + o * inner
-      switch op {
-      case .sum:
-        py.update(repeating: 0, count: inner)
-        for l in 0..<length {
-          let row = px + l * inner
-          for i in 0..<inner { py[i] += row[i] }
+    switch op {
+    case .sum, .max:
+      let isSum = op == .sum
+      for o in 0..<outer {
+        let px = x + o * length * inner, py = y + o * inner
+        if inner == 1 {
+          py[0] = isSum ? rowSum(px, length) : rowMax(px, length)
+          continue
         }
-      case .max:
         py.update(from: px, count: inner)
         for l in 1..<Swift.max(length, 1) {
           let row = px + l * inner
-          for i in 0..<inner { py[i] = Swift.max(py[i], row[i]) }
+          if isSum {
+            for i in 0..<inner { py[i] += row[i] }
+          } else {
+            for i in 0..<inner { py[i] = Swift.max(py[i], row[i]) }
+          }
         }
-      case .logSumExp:
-        // Max-shifted so that exp never overflows; an all -inf slice gives -inf. The exponentials
-        // go through T._unary so that Float uses its fast kernel.
-        let shifted = UnsafeMutablePointer<T>.allocate(capacity: length * inner)
-        defer { shifted.deallocate() }
-        reduce(.max, px, 1, length, inner, py)
+        if length == 0 { py.update(repeating: isSum ? 0 : -T.infinity, count: inner) }
+      }
+    case .logSumExp:
+      // Max-shifted so that exp never overflows; an all -inf slice gives -inf. One scratch
+      // buffer and one call of T._unary(.exp) for the whole tensor, so Float uses its fast kernel.
+      let count = outer * length * inner
+      let shifted = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(count, 1))
+      defer { shifted.deallocate() }
+      reduce(.max, x, outer, length, inner, y)
+      for o in 0..<outer {
         for l in 0..<length {
-          let row = px + l * inner, srow = shifted + l * inner
-          for i in 0..<inner { srow[i] = py[i].isFinite ? row[i] - py[i] : -T.infinity }
-        }
-        T._unary(.exp, shifted, shifted, length * inner)
-        for i in 0..<inner where py[i].isFinite {
-          var s: T = 0
-          for l in 0..<length { s += shifted[l * inner + i] }
-          py[i] += T.log(s)
+          let row = x + (o * length + l) * inner, srow = shifted + (o * length + l) * inner, m = y + o * inner
+          for i in 0..<inner { srow[i] = m[i].isFinite ? row[i] - m[i] : -T.infinity }
         }
       }
+      T._unary(.exp, shifted, shifted, count)
+      let sums = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(outer * inner, 1))
+      defer { sums.deallocate() }
+      reduce(.sum, shifted, outer, length, inner, sums)
+      for j in 0..<outer * inner where y[j].isFinite { y[j] += T.log(sums[j]) }
     }
+  }
+
+  /// Sum of a contiguous row with four partial sums, so the loop vectorizes.
+  @inline(__always)
+  static func rowSum<T: TensorScalar>(_ p: UnsafePointer<T>, _ n: Int) -> T {
+    var (a, b, c, d): (T, T, T, T) = (0, 0, 0, 0)
+    var i = 0
+    while i + 4 <= n {
+      a += p[i]; b += p[i + 1]; c += p[i + 2]; d += p[i + 3]
+      i += 4
+    }
+    while i < n { a += p[i]; i += 1 }
+    return (a + b) + (c + d)
+  }
+
+  @inline(__always)
+  static func rowMax<T: TensorScalar>(_ p: UnsafePointer<T>, _ n: Int) -> T {
+    var m = -T.infinity
+    for i in 0..<n { m = Swift.max(m, p[i]) }
+    return m
   }
 
   static func cumsum<T: TensorScalar>(

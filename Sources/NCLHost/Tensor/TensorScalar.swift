@@ -50,16 +50,20 @@ extension Float: TensorScalar {
   public static var typeName: String { "Float32" }
 
   public static func _unary(_ op: UnaryKernel, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
-    switch op {
-    case .exp: FastMath.exp(x, y, count: count)
-    case .log: FastMath.log(x, y, count: count)
-    case .log1p: FastMath.log1p(x, y, count: count)
-    case .tanh: FastMath.tanh(x, y, count: count)
-    case .sigmoid: FastMath.sigmoid(x, y, count: count)
-    case .softplus: FastMath.softplus(x, y, count: count)
-    case .silu: FastMath.silu(x, y, count: count)
-    case .siluDerivative: FastMath.siluDerivative(x, y, count: count)
-    default: Kernels.unary(op, x, y, count)
+    Parallel.forEachChunk(count) { start, n in
+      let (x, y) = (x + start, y + start)
+      switch op {
+      case .exp: FastMath.exp(x, y, count: n)
+      case .log: FastMath.log(x, y, count: n)
+      case .log1p: FastMath.log1p(x, y, count: n)
+      case .tanh: FastMath.tanh(x, y, count: n)
+      case .sigmoid: FastMath.sigmoid(x, y, count: n)
+      case .softplus: FastMath.softplus(x, y, count: n)
+      case .silu: FastMath.silu(x, y, count: n)
+      case .siluDerivative: FastMath.siluDerivative(x, y, count: n)
+      case .siluSecondDerivative: FastMath.siluSecondDerivative(x, y, count: n)
+      default: Kernels.unary(op, x, y, n)
+      }
     }
   }
 
@@ -79,7 +83,7 @@ extension Double: TensorScalar {
 
   /// Double is the gradient-check type: it keeps libm accuracy rather than fast approximations.
   public static func _unary(_ op: UnaryKernel, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ count: Int) {
-    Kernels.unary(op, x, y, count)
+    Parallel.forEachChunk(count) { start, n in Kernels.unary(op, x + start, y + start, n) }
   }
 
   public static func _gemm(

@@ -10,6 +10,7 @@ public final class TensorStorage<Scalar: TensorScalar> {
   /// Uninitialized storage; the creating op must write every element before sharing it.
   init(uninitializedCount count: Int) {
     self.count = count
+    _ = Allocation.configured
     let raw = UnsafeMutableRawPointer.allocate(
       byteCount: max(count, 1) * MemoryLayout<Scalar>.stride, alignment: 64)
     pointer = raw.bindMemory(to: Scalar.self, capacity: max(count, 1))

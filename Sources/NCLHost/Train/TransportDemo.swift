@@ -38,11 +38,13 @@ public struct TransportDemo {
     let loss = TransportLoss<Float>()
     let start = Date()
     for step in 1...steps {
-      let terms = loss(model, x0: source.sample(batch, using: &g), x1: target.sample(batch, using: &g), batch: batch, using: &g)
+      let x0: Tensor<Float> = source.sample(batch, using: &g), x1: Tensor<Float> = target.sample(batch, using: &g)
+      var candidate = model, candidateOptimizer = adam
+      let terms = loss.trainingStep(&candidate, &candidateOptimizer, x0: x0, x1: x1, batch: batch, using: &g)
       guard terms.loss.scalar.isFinite else {
         throw NCLError.invalidArgument("loss became \(terms.loss.scalar) at step \(step); lower the learning rate")
       }
-      model.parameters = adam.step(model.parameters, gradients: gradient(of: [terms.loss], wrt: model.parameters))
+      (model, adam) = (candidate, candidateOptimizer)
       if step % progressEvery == 0 || step == steps {
         let elapsed = Date().timeIntervalSince(start)
         progress(String(format: "step %5d/%d  loss %8.4f  nll0 %7.4f  nll1 %7.4f  kinetic %7.4f  %.1f steps/s",

@@ -32,3 +32,16 @@ public struct TransportLoss<Scalar: TensorScalar> {
     return Terms(loss: nll0 + nll1 + kineticWeight * kinetic, negativeLogLikelihood0: nll0, negativeLogLikelihood1: nll1, kinetic: kinetic)
   }
 }
+
+extension TransportLoss where Scalar == Float {
+  /// One Adam step on the loss, returning its terms. Written for Float so that callers in other
+  /// modules (benchmarks, the CLI) run code specialized inside the library.
+  public func trainingStep(
+    _ model: inout NCLModel<Float>, _ optimizer: inout Adam<Float>, x0: Tensor<Float>, x1: Tensor<Float>,
+    batch: Int, using g: inout SeededGenerator
+  ) -> Terms {
+    let terms = self(model, x0: x0, x1: x1, batch: batch, using: &g)
+    model.parameters = optimizer.step(model.parameters, gradients: gradient(of: [terms.loss], wrt: model.parameters))
+    return terms
+  }
+}

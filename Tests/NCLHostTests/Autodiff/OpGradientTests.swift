@@ -42,6 +42,7 @@ final class OpGradientTests: XCTestCase {
       "softplus": unary(a * 3) { $0.softplus() },
       "silu": unary(a * 2) { $0.silu() },
       "siluDerivative": unary(a * 2) { $0.siluDerivative() },
+      "siluSecondDerivative": unary(a * 2) { $0.siluSecondDerivative() },
       "tanh": unary(a) { $0.tanh() },
       "sqrt": unary(p) { $0.sqrt() },
       "square": unary(a) { $0.squared() },

@@ -243,6 +243,8 @@ final class TensorOpsTests: XCTestCase {
       ("softplus", x, { $0.softplus() }, { Foundation.log1p(Foundation.exp($0)) }, 1e-13),
       ("silu", x, { $0.silu() }, { $0 * sigmoid($0) }, 1e-13),
       ("siluDerivative", x, { $0.siluDerivative() }, { sigmoid($0) * (1 + $0 * (1 - sigmoid($0))) }, 1e-12),
+      ("siluSecondDerivative", x, { $0.siluSecondDerivative() },
+       { sigmoid($0) * (1 - sigmoid($0)) * (2 + $0 * (1 - 2 * sigmoid($0))) }, 1e-12),
       ("tanh", x, { $0.tanh() }, { Foundation.tanh($0) }, 1e-15),
       ("sqrt", positive, { $0.sqrt() }, { Foundation.sqrt($0) }, 0),
       ("square", x, { $0.squared() }, { $0 * $0 }, 0),
@@ -653,6 +655,7 @@ final class TensorOpsTests: XCTestCase {
       ("softplus", wide, { $0.softplus() }, { $0.softplus() }, 0),
       ("silu", wide, { $0.silu() }, { $0.silu() }, 0),
       ("siluDerivative", wide, { $0.siluDerivative() }, { $0.siluDerivative() }, 3e-8),
+      ("siluSecondDerivative", wide, { $0.siluSecondDerivative() }, { $0.siluSecondDerivative() }, 3e-8),
     ]
     for (name, input, floatOp, doubleOp, absolute) in cases {
       let f = input.converted(to: Float.self)

@@ -10,14 +10,21 @@ extension Tensor {
 
   /// An elementwise op whose derivative f'(x) is given as a tensor built from differentiable ops
   /// (nil: zero almost everywhere). The same factor serves backward (g f') and forward (t f').
+  ///
+  /// `sharesDerivative`: compute f'(x) once per node and keep it, since a loss that uses forward
+  /// mode (jvp) and is then differentiated asks for it twice. Only for factors built from x alone:
+  /// a factor built from the output y would hold this node and form a reference cycle.
   func elementwise(
-    _ op: String, _ kernel: UnaryKernel, derivative: @escaping (_ x: Tensor, _ y: Tensor) -> Tensor?
+    _ op: String, _ kernel: UnaryKernel, sharesDerivative: Bool = false,
+    derivative: @escaping (_ x: Tensor, _ y: Tensor) -> Tensor?
   ) -> Tensor {
     let x = self
+    let cache = sharesDerivative ? DerivativeCache<Scalar>() : nil
+    let factor = { (y: Tensor) in cache.map { $0.value { derivative(x, y) } } ?? derivative(x, y) }
     return Tensor.recordOp(
       op, inputs: [x], shape: shape, storage: applying(kernel),
-      backward: { g, y in [derivative(x, y).map { g * $0 }] },
-      forward: { t, y in derivative(x, y).map { t[0]! * $0 } })
+      backward: { g, y in [factor(y).map { g * $0 }] },
+      forward: { t, y in factor(y).map { t[0]! * $0 } })
   }
 
   public func exp() -> Tensor { elementwise("exp", .exp) { _, y in y } }
@@ -25,15 +32,21 @@ extension Tensor {
   public func log1p() -> Tensor { elementwise("log1p", .log1p) { x, _ in (x + 1).reciprocal() } }
   public func sigmoid() -> Tensor { elementwise("sigmoid", .sigmoid) { _, y in y * (1 - y) } }
   /// log(1 + e^x), stable for large |x|.
-  public func softplus() -> Tensor { elementwise("softplus", .softplus) { x, _ in x.sigmoid() } }
+  public func softplus() -> Tensor { elementwise("softplus", .softplus, sharesDerivative: true) { x, _ in x.sigmoid() } }
   /// x sigmoid(x), a smooth activation whose derivatives of every order exist.
-  public func silu() -> Tensor { elementwise("silu", .silu) { x, _ in x.siluDerivative() } }
+  public func silu() -> Tensor { elementwise("silu", .silu, sharesDerivative: true) { x, _ in x.siluDerivative() } }
   /// d/dx silu(x) = s + x s (1 - s), fused so that first-order training needs one pass per layer.
   public func siluDerivative() -> Tensor {
-    elementwise("siluDerivative", .siluDerivative) { x, _ in
-      // s (1 - s) (2 + x (1 - 2 s)), written in primitive ops so every further order follows.
+    elementwise("siluDerivative", .siluDerivative, sharesDerivative: true) { x, _ in x.siluSecondDerivative() }
+  }
+  /// d^2/dx^2 silu(x) = s (1 - s) (2 + x (1 - 2 s)), fused: second-order training calls it once per layer.
+  public func siluSecondDerivative() -> Tensor {
+    elementwise("siluSecondDerivative", .siluSecondDerivative, sharesDerivative: true) { x, _ in
+      // s' [(1 - 2 s)(3 + x (1 - 2 s)) - 2 x s'], s' = s (1 - s), in primitive ops so every
+      // further order follows.
       let s = x.sigmoid()
-      return s * (1 - s) * (x * (1 - 2 * s) + 2)
+      let ds = s * (1 - s), a = 1 - 2 * s
+      return ds * (a * (x * a + 3) - 2 * x * ds)
     }
   }
   public func tanh() -> Tensor { elementwise("tanh", .tanh) { _, y in 1 - y * y } }
@@ -69,4 +82,21 @@ extension Tensor {
   }
 
   public static prefix func - (x: Tensor) -> Tensor { x.affine(scale: -1, shift: 0) }
+}
+
+/// The derivative factor of one elementwise node, kept after its first use. A factor computed
+/// while recording serves every later use; one computed without recording (a constant) is only
+/// reused while recording stays off, since a recorded use must see how the factor depends on x.
+final class DerivativeCache<Scalar: TensorScalar> {
+  private var factor: Tensor<Scalar>??
+  private var recorded = false
+
+  func value(_ compute: () -> Tensor<Scalar>?) -> Tensor<Scalar>? {
+    let recording = GradientMode.isEnabled
+    if let factor, recorded || !recording { return factor }
+    let computed = compute()
+    factor = .some(computed)
+    recorded = recording
+    return computed
+  }
 }
