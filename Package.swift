@@ -19,7 +19,7 @@ let package = Package(
     .target(name: "NCLPluginAPI", path: "Sources/NCLPluginAPI"),
     .target(
       name: "NCLHost",
-      dependencies: ["COpenBLAS", "NCLPluginAPI", .product(name: "Numerics", package: "swift-numerics")],
+      dependencies: ["COpenBLAS", "CFFI", "NCLPluginAPI", .product(name: "Numerics", package: "swift-numerics")],
       path: "Sources/NCLHost"),
     .executableTarget(
       name: "nclhost",
@@ -29,6 +29,7 @@ let package = Package(
     // MARK: - Implementation details
     .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                    providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
     .target(name: "_NCLTestSupport", dependencies: ["NCLHost"], path: "Sources/_NCLTestSupport"),
 
     // MARK: - Benchmarks

@@ -1,0 +1,226 @@
+// The routine table (ncl_host_api_t) the host hands to every plugin instance.
+import Foundation
+import NCLPluginAPI
+
+extension HostBridge {
+  /// One table for the process; each entry finds its instance through `host->host_data`.
+  static let api: UnsafePointer<ncl_host_api_t> = {
+    let table = UnsafeMutablePointer<ncl_host_api_t>.allocate(capacity: 1)
+    table.initialize(to: ncl_host_api_t())
+    table.pointee.struct_size = UInt32(MemoryLayout<ncl_host_api_t>.size)
+    fill(table)
+    return UnsafePointer(table)
+  }()
+
+  private static func fill(_ t: UnsafeMutablePointer<ncl_host_api_t>) {
+    t.pointee.log = { host, level, message in
+      let bridge = HostBridge.from(host)
+      bridge.logSink(Int(level), message.map { String(cString: $0) } ?? "")
+    }
+    t.pointee.last_error = { host in HostBridge.from(host).copyLastError() }
+
+    t.pointee.tensor = { host, data, shape, rank in
+      let bridge = HostBridge.from(host)
+      guard let dims = bridge.shape(shape, rank, "tensor") else { return nil }
+      let count = dims.reduce(1, *)
+      guard count == 0 || data != nil else { return bridge.fail("tensor: data is NULL for shape \(dims)") }
+      let values = (0..<count).map { Float(data![$0]) }
+      return bridge.handle(Tensor(shape: dims, scalars: values))
+    }
+    t.pointee.full = { host, value, shape, rank in
+      let bridge = HostBridge.from(host)
+      guard let dims = bridge.shape(shape, rank, "full") else { return nil }
+      return bridge.handle(Tensor(repeating: Float(value), shape: dims))
+    }
+    t.pointee.shape = { host, x, out, capacity in
+      let bridge = HostBridge.from(host)
+      guard let tensor = bridge.tensor(x, "shape") else { return -1 }
+      for (i, d) in tensor.shape.enumerated() where i < Int(capacity) { out?[i] = Int64(d) }
+      return Int32(tensor.rank)
+    }
+    t.pointee.read = { host, x, out, count in
+      let bridge = HostBridge.from(host)
+      guard let tensor = bridge.tensor(x, "read") else { return -1 }
+      let n = min(Int(max(count, 0)), tensor.count)
+      if n > 0, let out {
+        for i in 0..<n { out[i] = Double(tensor.storage.pointer[i]) }
+      }
+      return Int64(tensor.count)
+    }
+
+    t.pointee.uniform = { host, shape, rank, low, high in
+      let bridge = HostBridge.from(host)
+      guard let dims = bridge.shape(shape, rank, "uniform") else { return nil }
+      guard low < high else { return bridge.fail("uniform: low \(low) must be < high \(high)") }
+      return bridge.handle(Tensor.randomUniform(dims, lower: Float(low), upper: Float(high), using: &bridge.generator))
+    }
+    t.pointee.normal = { host, shape, rank, mean, std in
+      let bridge = HostBridge.from(host)
+      guard let dims = bridge.shape(shape, rank, "normal") else { return nil }
+      guard std >= 0 else { return bridge.fail("normal: std \(std) must be >= 0") }
+      return bridge.handle(Tensor.randomNormal(dims, scale: Float(std), using: &bridge.generator) + Float(mean))
+    }
+
+    t.pointee.field = { host, kind, tHandle, xHandle in HostBridge.from(host).field(kind, tHandle, xHandle) }
+    t.pointee.sample = { host, tHandle in
+      let bridge = HostBridge.from(host)
+      guard let model = bridge.model else { return bridge.fail("sample: no model in this call") }
+      guard let times = bridge.tensor(tHandle, "sample") else { return nil }
+      guard times.rank == 2, times.shape[1] == 1 else { return bridge.fail("sample: t must have shape [B, 1], got \(times.shape)") }
+      return bridge.handle(model.sample(at: times, using: &bridge.generator))
+    }
+    t.pointee.integrate = { host, x0Handle, t0, t1, steps, g in
+      let bridge = HostBridge.from(host)
+      guard let model = bridge.model else { return bridge.fail("integrate: no model in this call") }
+      guard let x0 = bridge.tensor(x0Handle, "integrate") else { return nil }
+      do {
+        let path = try model.integrate(
+          from: x0, startTime: t0, endTime: t1, steps: Int(steps), noise: .constant(g),
+          method: g == 0 ? .rk4 : .eulerMaruyama, using: &bridge.generator)
+        return bridge.handle(path.final)
+      } catch {
+        return bridge.fail("integrate: \(error)")
+      }
+    }
+
+    t.pointee.unary = { host, op, xHandle in
+      let bridge = HostBridge.from(host)
+      guard let x = bridge.tensor(xHandle, "unary") else { return nil }
+      let f: ((Tensor<Float>) -> Tensor<Float>)?
+      switch Int32(op) {
+      case NCL_OP_NEGATE: f = { -$0 }
+      case NCL_OP_EXP: f = { $0.exp() }
+      case NCL_OP_LOG: f = { $0.log() }
+      case NCL_OP_LOG1P: f = { $0.log1p() }
+      case NCL_OP_SQUARE: f = { $0.squared() }
+      case NCL_OP_SQRT: f = { $0.sqrt() }
+      case NCL_OP_RECIPROCAL: f = { $0.reciprocal() }
+      case NCL_OP_SIGMOID: f = { $0.sigmoid() }
+      case NCL_OP_SOFTPLUS: f = { $0.softplus() }
+      case NCL_OP_TANH: f = { $0.tanh() }
+      case NCL_OP_ABS: f = { $0.abs() }
+      case NCL_OP_SIN: f = { $0.sin() }
+      case NCL_OP_COS: f = { $0.cos() }
+      default: f = nil
+      }
+      guard let f else { return bridge.fail("unary: unknown op \(op)") }
+      return bridge.handle(f(x))
+    }
+    t.pointee.binary = { host, op, aHandle, bHandle in
+      let bridge = HostBridge.from(host)
+      guard let a = bridge.tensor(aHandle, "binary"), let b = bridge.tensor(bHandle, "binary") else { return nil }
+      let f: ((Tensor<Float>, Tensor<Float>) -> Tensor<Float>)?
+      switch Int32(op) {
+      case NCL_OP_ADD: f = (+)
+      case NCL_OP_SUBTRACT: f = (-)
+      case NCL_OP_MULTIPLY: f = (*)
+      case NCL_OP_DIVIDE: f = (/)
+      default: f = nil
+      }
+      guard let f else { return bridge.fail("binary: unknown op \(op)") }
+      return bridge.checked("binary", [a, b], .broadcast) { f(a, b) }
+    }
+    t.pointee.affine = { host, xHandle, scale, shift in
+      let bridge = HostBridge.from(host)
+      guard let x = bridge.tensor(xHandle, "affine") else { return nil }
+      return bridge.handle(x.affine(scale: Float(scale), shift: Float(shift)))
+    }
+    t.pointee.reduce = { host, op, xHandle, axis, keep in
+      let bridge = HostBridge.from(host)
+      guard let x = bridge.tensor(xHandle, "reduce") else { return nil }
+      return bridge.checked("reduce", [x], .axis(axis, allowAll: true)) {
+        let all = axis == NCL_ALL_AXES
+        let flat = all ? x.reshaped([x.count]) : x
+        let a = all ? 0 : Int(axis)
+        let keepDimension = keep != 0 && !all
+        switch Int32(op) {
+        case NCL_REDUCE_MEAN: return flat.mean(alongAxis: a, keepingDimension: keepDimension)
+        case NCL_REDUCE_LOGSUMEXP: return flat.logSumExp(alongAxis: a, keepingDimension: keepDimension)
+        default: return flat.sum(alongAxis: a, keepingDimension: keepDimension)
+        }
+      }
+    }
+    t.pointee.matmul = { host, aHandle, bHandle, ta, tb in
+      let bridge = HostBridge.from(host)
+      guard let a = bridge.tensor(aHandle, "matmul"), let b = bridge.tensor(bHandle, "matmul") else { return nil }
+      return bridge.checked("matmul", [a, b], .matmul(ta != 0, tb != 0)) {
+        Tensor.matmul(a, b, transposeA: ta != 0, transposeB: tb != 0)
+      }
+    }
+    t.pointee.clamp = { host, xHandle, lower, upper in
+      let bridge = HostBridge.from(host)
+      guard let x = bridge.tensor(xHandle, "clamp") else { return nil }
+      guard lower <= upper else { return bridge.fail("clamp: lower \(lower) > upper \(upper)") }
+      return bridge.handle(x.clamped(lower: Float(lower), upper: Float(upper)))
+    }
+
+    t.pointee.reshape = { host, xHandle, shape, rank in
+      let bridge = HostBridge.from(host)
+      guard let x = bridge.tensor(xHandle, "reshape"), let dims = bridge.shape(shape, rank, "reshape") else { return nil }
+      guard dims.reduce(1, *) == x.count else { return bridge.fail("reshape: \(x.shape) has \(x.count) elements, \(dims) has \(dims.reduce(1, *))") }
+      return bridge.handle(x.reshaped(dims))
+    }
+    t.pointee.slice = { host, xHandle, axis, start, end in
+      let bridge = HostBridge.from(host)
+      guard let x = bridge.tensor(xHandle, "slice") else { return nil }
+      if let problem = ShapeRule.axis(axis, allowAll: false).problem([x]) { return bridge.fail("slice: \(problem)") }
+      let a = axis < 0 ? Int(axis) + x.rank : Int(axis)
+      guard start >= 0, start <= end, end <= x.shape[a] else {
+        return bridge.fail("slice: [\(start), \(end)) out of bounds for axis \(axis) of shape \(x.shape)")
+      }
+      return bridge.handle(x.slice(alongAxis: a, Int(start)..<Int(end)))
+    }
+    t.pointee.concatenate = { host, parts, count, axis in
+      let bridge = HostBridge.from(host)
+      guard count > 0, let parts else { return bridge.fail("concatenate: no tensors") }
+      var tensors: [Tensor<Float>] = []
+      for i in 0..<Int(count) {
+        guard let part = bridge.tensor(parts[i], "concatenate") else { return nil }
+        tensors.append(part)
+      }
+      if let problem = ShapeRule.axis(axis, allowAll: false).problem([tensors[0]]) { return bridge.fail("concatenate: \(problem)") }
+      let a = axis < 0 ? Int(axis) + tensors[0].rank : Int(axis)
+      let offAxis = { (s: [Int]) -> [Int] in var s = s; if a < s.count { s[a] = 0 }; return s }
+      guard tensors.allSatisfy({ $0.rank == tensors[0].rank && offAxis($0.shape) == offAxis(tensors[0].shape) }) else {
+        return bridge.fail("concatenate: shapes \(tensors.map(\.shape)) differ off axis \(axis)")
+      }
+      return bridge.handle(Tensor.concatenate(tensors, alongAxis: a))
+    }
+
+    t.pointee.detach = { host, xHandle in
+      let bridge = HostBridge.from(host)
+      guard let x = bridge.tensor(xHandle, "detach") else { return nil }
+      return bridge.handle(x.detached())
+    }
+    t.pointee.variable = { host, xHandle in
+      let bridge = HostBridge.from(host)
+      guard let x = bridge.tensor(xHandle, "variable") else { return nil }
+      return bridge.handle(x.detached().requiringGradient())
+    }
+    t.pointee.grad = { host, yHandle, xHandle in
+      let bridge = HostBridge.from(host)
+      guard let y = bridge.tensor(yHandle, "grad"), let x = bridge.tensor(xHandle, "grad") else { return nil }
+      guard x.requiresGradient else { return bridge.fail("grad: x of shape \(x.shape) is not a variable (make it with variable())") }
+      return bridge.handle(gradient(of: [y.sum()], wrt: [x], createGraph: true)[0])
+    }
+    t.pointee.jvp = { host, yHandle, xHandle, tangentHandle in
+      let bridge = HostBridge.from(host)
+      guard let y = bridge.tensor(yHandle, "jvp"), let x = bridge.tensor(xHandle, "jvp"),
+            let tangent = bridge.tensor(tangentHandle, "jvp") else { return nil }
+      guard x.requiresGradient else { return bridge.fail("jvp: x of shape \(x.shape) is not a variable (make it with variable())") }
+      guard tangent.shape == x.shape else { return bridge.fail("jvp: tangent \(tangent.shape) must be shaped like x \(x.shape)") }
+      return bridge.handle(NCLHost.jvp(of: y, wrt: x, tangent: tangent))
+    }
+    t.pointee.report = { host, name, scalarHandle in
+      let bridge = HostBridge.from(host)
+      guard let value = bridge.tensor(scalarHandle, "report"), let name else { return }
+      bridge.recordReport(String(cString: name), Double(value.storage.buffer.reduce(0, +)) / Double(max(value.count, 1)))
+    }
+  }
+}
+
+extension HostBridge {
+  func recordReport(_ name: String, _ value: Double) {
+    reports.append((name, value))
+  }
+}

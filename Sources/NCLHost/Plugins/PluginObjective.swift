@@ -1,0 +1,189 @@
+// A plugin's objective instance, seen by the trainer as a TrainingObjective.
+import Foundation
+import NCLPluginAPI
+
+/// What a plugin's problem asks of the host: dimension, noise, suggested model and batch size.
+public struct PluginProblem: Equatable, Sendable {
+  public let dimension: Int
+  public let noise: NoiseSchedule
+  /// The model the plugin suggests, with host defaults where it left a field 0.
+  public let model: ModelConfiguration
+  public let batchSize: Int
+}
+
+/// Why a plugin call failed; the message names the plugin and wraps its own text.
+public struct PluginError: Error, CustomStringConvertible, Equatable {
+  public let plugin: String
+  public let call: String
+  public let status: Int32
+  public let message: String
+
+  public var description: String {
+    "\(plugin): \(call) failed (\(PluginError.statusName(status))): \(message)"
+  }
+
+  static func statusName(_ status: Int32) -> String {
+    switch status {
+    case NCL_ERROR_INVALID_ARGUMENT: return "invalid argument"
+    case NCL_ERROR_DATA: return "bad data"
+    case NCL_ERROR_NUMERIC: return "non-finite value"
+    case NCL_ERROR_UNSUPPORTED: return "unsupported"
+    case NCL_ERROR_INTERNAL: return "internal error"
+    default: return "status \(status)"
+    }
+  }
+}
+
+/// One instance made by the plugin's `create`, destroyed exactly once when this object goes.
+public final class PluginObjective: TrainingObjective {
+  public let library: PluginLibrary
+  public let values: [PluginParameterValue]
+  public let problem: PluginProblem
+  let bridge = HostBridge()
+  private let objective: UnsafeMutablePointer<ncl_objective_t>
+  private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(NCL_MESSAGE_SIZE))
+
+  public init(library: PluginLibrary, values: [PluginParameterValue]) throws {
+    self.library = library
+    self.values = values
+    let name = library.descriptor.name
+    // Parameter values live in C memory for the duration of create().
+    let cNames = values.map { strdup($0.parameter.name)! }, cTexts = values.map { strdup($0.text)! }
+    defer { (cNames + cTexts).forEach { free($0) } }
+    let cValues = values.indices.map { i in
+      ncl_param_value_t(name: cNames[i], type: values[i].parameter.kind.code, number: values[i].number, text: cTexts[i])
+    }
+    let errorBuffer = self.errorBuffer, bridge = self.bridge
+    errorBuffer.initialize(repeating: 0, count: Int(NCL_MESSAGE_SIZE))
+    var out: UnsafeMutablePointer<ncl_objective_t>?
+    let status = cValues.withUnsafeBufferPointer { buffer -> ncl_status_t in
+      var params = ncl_params_t(struct_size: UInt32(MemoryLayout<ncl_params_t>.size), count: UInt32(values.count), values: buffer.baseAddress)
+      return bridge.withCall { library.raw.pointee.create(bridge.host, &params, &out, errorBuffer, Int(NCL_MESSAGE_SIZE)) }
+    }
+    guard status == NCL_OK else {
+      let message = String(cString: errorBuffer)
+      errorBuffer.deallocate()
+      throw PluginError(plugin: name, call: "create", status: status, message: message.isEmpty ? "(no message)" : message)
+    }
+    guard let out else {
+      errorBuffer.deallocate()
+      throw PluginError(plugin: name, call: "create", status: NCL_ERROR_INTERNAL, message: "returned NCL_OK but no objective")
+    }
+    func invalid(_ what: String) -> PluginError {
+      PluginError(plugin: name, call: "create", status: NCL_ERROR_INTERNAL, message: what)
+    }
+    guard Int(out.pointee.struct_size) >= MemoryLayout<ncl_objective_t>.size else {
+      errorBuffer.deallocate()
+      throw invalid("objective struct_size \(out.pointee.struct_size) < \(MemoryLayout<ncl_objective_t>.size)")
+    }
+    guard out.pointee.loss != nil, out.pointee.destroy != nil, let rawProblem = out.pointee.problem else {
+      out.pointee.destroy?(out)
+      errorBuffer.deallocate()
+      throw invalid("objective lacks loss, destroy or problem")
+    }
+    objective = out
+    do {
+      problem = try PluginProblem(reading: rawProblem.pointee, plugin: name)
+    } catch {
+      out.pointee.destroy(out)
+      errorBuffer.deallocate()
+      throw error
+    }
+    bridge.noise = problem.noise
+  }
+
+  deinit {
+    objective.pointee.destroy(objective)
+    errorBuffer.deallocate()
+  }
+
+  /// Where the plugin's log messages go (stderr by default).
+  public func setLogSink(_ sink: @escaping (Int, String) -> Void) { bridge.logSink = sink }
+
+  private func failure(_ call: String, _ status: Int32) -> PluginError {
+    let own = String(cString: errorBuffer)
+    let host = bridge.lastError
+    let message = [own, host.map { "host: \($0)" }].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "; ")
+    return PluginError(plugin: library.descriptor.name, call: call, status: status, message: message.isEmpty ? "(no message)" : message)
+  }
+
+  public func loss(model: NCLModel<Float>, step: Int, generator: inout SeededGenerator) throws -> (loss: Tensor<Float>, terms: [String: Double]) {
+    bridge.model = model
+    bridge.generator = generator
+    bridge.differentiable = true
+    defer {
+      generator = bridge.generator
+      bridge.model = nil
+    }
+    errorBuffer[0] = 0
+    return try bridge.withCall {
+      var info = ncl_step_info_t(struct_size: UInt32(MemoryLayout<ncl_step_info_t>.size), step: Int64(step), total_steps: 0)
+      var handle: OpaquePointer?
+      let status = objective.pointee.loss(objective, bridge.host, &info, &handle, errorBuffer, Int(NCL_MESSAGE_SIZE))
+      guard status == NCL_OK else { throw failure("loss", status) }
+      guard let loss = bridge.tensor(handle, "loss") else { throw failure("loss", NCL_ERROR_INTERNAL) }
+      guard loss.count == 1 else {
+        throw PluginError(plugin: library.descriptor.name, call: "loss", status: NCL_ERROR_INTERNAL,
+                          message: "the loss must be a scalar, got shape \(loss.shape)")
+      }
+      return (loss.reshaped([]), Dictionary(bridge.reports, uniquingKeysWith: { _, last in last }))
+    }
+  }
+
+  public func evaluate(model: NCLModel<Float>, generator: inout SeededGenerator) throws -> [String: Double] {
+    guard let evaluate = objective.pointee.evaluate else { return [:] }
+    bridge.model = model.detached()
+    bridge.generator = generator
+    bridge.differentiable = false
+    defer {
+      generator = bridge.generator
+      bridge.model = nil
+    }
+    errorBuffer[0] = 0
+    final class Sink { var metrics: [String: Double] = [:] }
+    let sink = Sink()
+    return try bridge.withCall {
+      var cSink = ncl_metric_sink_t(sink_data: Unmanaged.passUnretained(sink).toOpaque()) { sink, name, value in
+        guard let sink, let name else { return }
+        let box = Unmanaged<Sink>.fromOpaque(sink.pointee.sink_data).takeUnretainedValue()
+        box.metrics[String(cString: name)] = value
+      }
+      let status = evaluate(objective, bridge.host, &cSink, errorBuffer, Int(NCL_MESSAGE_SIZE))
+      guard status == NCL_OK else { throw failure("evaluate", status) }
+      return sink.metrics
+    }
+  }
+}
+
+extension PluginProblem {
+  init(reading p: ncl_problem_t, plugin: String) throws {
+    func fail(_ message: String) -> PluginError {
+      PluginError(plugin: plugin, call: "create", status: NCL_ERROR_INTERNAL, message: "problem: \(message)")
+    }
+    guard Int(p.struct_size) >= MemoryLayout<ncl_problem_t>.size else {
+      throw fail("struct_size \(p.struct_size) < \(MemoryLayout<ncl_problem_t>.size)")
+    }
+    guard p.dimension >= 1 else { throw fail("dimension must be >= 1") }
+    dimension = Int(p.dimension)
+    switch Int32(p.noise_kind) {
+    case NCL_NOISE_CONSTANT: noise = .constant(p.noise_start)
+    case NCL_NOISE_LINEAR: noise = .linear(start: p.noise_start, end: p.noise_end)
+    default: throw fail("unknown noise kind \(p.noise_kind)")
+    }
+    var model = ModelConfiguration(dimension: dimension)
+    if p.components > 0 { model.components = Int(p.components) }
+    let width = p.hidden_width > 0 ? Int(p.hidden_width) : model.hiddenSizes[0]
+    let layers = p.hidden_layers > 0 ? Int(p.hidden_layers) : model.hiddenSizes.count
+    model.hiddenSizes = Array(repeating: width, count: layers)
+    switch Int32(p.flux) {
+    case NCL_FLUX_TELESCOPING: model.flux = .telescoping(tau: p.flux_tau > 0 ? p.flux_tau : 1)
+    case NCL_FLUX_NAIVE: model.flux = .naive
+    case NCL_FLUX_KNOTHE_ROSENBLATT: model.flux = .knotheRosenblatt
+    case NCL_FLUX_FACTORIZED: model.flux = .factorized
+    default: throw fail("unknown flux kind \(p.flux)")
+    }
+    if p.divergence_free != 0 && dimension >= 2 { model.divergenceFreeHiddenSizes = [width / 2, width / 2].map { max($0, 8) } }
+    self.model = model
+    batchSize = p.batch_size > 0 ? Int(p.batch_size) : 256
+  }
+}

@@ -1,0 +1,15 @@
+// What the trainer optimizes: a loss per step and named evaluation metrics.
+
+/// A problem formulation the trainer can optimize. Plugins reach the trainer through a bridge
+/// that conforms to this protocol; Swift code can conform directly.
+public protocol TrainingObjective {
+  /// The scalar loss for one step, built from the model's differentiable fields, and named
+  /// scalar terms to log alongside it (e.g. "nll0", "kinetic"). `generator` is the trainer's
+  /// seeded stream: drawing all randomness from it makes runs reproducible and resumable.
+  mutating func loss(
+    model: NCLModel<Float>, step: Int, generator: inout SeededGenerator
+  ) throws -> (loss: Tensor<Float>, terms: [String: Double])
+
+  /// Named metrics of a trained (or partly trained) model, e.g. held-out likelihoods.
+  mutating func evaluate(model: NCLModel<Float>, generator: inout SeededGenerator) throws -> [String: Double]
+}
