@@ -20,6 +20,34 @@ public struct Adam<Scalar: TensorScalar> {
     self.epsilon = epsilon
   }
 
+  /// Everything `step` depends on besides the hyperparameters: the update count and both
+  /// moment lists (empty before the first step). Checkpoints save and restore it so a resumed
+  /// run continues with exactly the same bias corrections and moments.
+  public struct State {
+    public var stepCount: Int
+    public var firstMoments: [Tensor<Scalar>]
+    public var secondMoments: [Tensor<Scalar>]
+
+    public init(stepCount: Int = 0, firstMoments: [Tensor<Scalar>] = [], secondMoments: [Tensor<Scalar>] = []) {
+      self.stepCount = stepCount
+      self.firstMoments = firstMoments
+      self.secondMoments = secondMoments
+    }
+  }
+
+  /// The optimizer's state; setting it checks that both moment lists agree in length and shapes.
+  public var state: State {
+    get { State(stepCount: stepCount, firstMoments: firstMoments, secondMoments: secondMoments) }
+    set {
+      precondition(newValue.stepCount >= 0, "Adam step count must be >= 0, got \(newValue.stepCount)")
+      precondition(newValue.firstMoments.map(\.shape) == newValue.secondMoments.map(\.shape),
+                   "Adam moments disagree: \(newValue.firstMoments.map(\.shape)) and \(newValue.secondMoments.map(\.shape))")
+      stepCount = newValue.stepCount
+      firstMoments = newValue.firstMoments.map { $0.detached() }
+      secondMoments = newValue.secondMoments.map { $0.detached() }
+    }
+  }
+
   /// One update; returns new leaf parameters ready for the next forward pass.
   public mutating func step(_ parameters: [Tensor<Scalar>], gradients: [Tensor<Scalar>]) -> [Tensor<Scalar>] {
     precondition(parameters.count == gradients.count, "\(gradients.count) gradients for \(parameters.count) parameters")

@@ -1,0 +1,252 @@
+// The training loop: Adam with a scheduled rate and gradient clipping, checkpoints, metrics, resume.
+import Foundation
+
+/// Trains an `NCLModel<Float>` on a `TrainingObjective` and keeps an output directory:
+///
+/// - `checkpoint.ncl`: written atomically every `checkpointEvery` updates, at the end, and when
+///   `shouldStop` interrupts the run (see `Checkpoint`);
+/// - `config.json`: the model and trainer configurations and the metadata, human-readable;
+/// - `metrics.jsonl`: a row per update and per evaluation (see `MetricsLog`).
+///
+/// Reproducible: every random draw of the objective comes from the trainer's `SeededGenerator`
+/// (seeded by `configuration.seed`), and a checkpoint holds the exact parameters, Adam state and
+/// generator, so an interrupted run resumed to the end gives the same bits as an uninterrupted
+/// one. Evaluations draw from their own stream, seeded by (seed, step), so evaluating more or
+/// less often never changes training. The objective's own stored state, if any, is not
+/// checkpointed: objectives should keep their randomness in the generator.
+public final class Trainer {
+  public let configuration: TrainerConfiguration
+  /// The model training starts from (its parameters are replaced when resuming).
+  public let initialModel: NCLModel<Float>
+  public var objective: any TrainingObjective
+  public let outputDirectory: URL
+  /// Stored in config.json and in every checkpoint (e.g. the plugin's name and parameters).
+  public var metadata: [String: String]
+  public var progress: ProgressReporter
+  /// Asked after every update with the number completed; `true` stops the run there as an
+  /// interruption would, after writing a checkpoint to resume from. Hosts connect it to SIGINT
+  /// or a time budget; tests use it to interrupt a run at a known step.
+  public var shouldStop: (Int) -> Bool = { _ in false }
+
+  public var checkpointURL: URL { outputDirectory.appendingPathComponent("checkpoint.ncl") }
+  public var configurationURL: URL { outputDirectory.appendingPathComponent("config.json") }
+  public var metricsURL: URL { outputDirectory.appendingPathComponent("metrics.jsonl") }
+
+  public init(
+    model: NCLModel<Float>, objective: any TrainingObjective, configuration: TrainerConfiguration,
+    outputDirectory: URL, metadata: [String: String] = [:], progress: ProgressReporter = ProgressReporter()
+  ) throws {
+    try configuration.validate()
+    self.initialModel = model
+    self.objective = objective
+    self.configuration = configuration
+    self.outputDirectory = outputDirectory
+    self.metadata = metadata
+    self.progress = progress
+  }
+
+  /// Trains up to `configuration.steps` updates. `resume: true` continues from checkpoint.ncl
+  /// in the output directory (and throws if there is none); `false` starts over, replacing
+  /// whatever the directory held.
+  public func run(resume: Bool = false) throws -> TrainingSummary {
+    let c = configuration
+    do {
+      try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+    } catch {
+      throw NCLError.invalidArgument("cannot create output directory \(outputDirectory.path): \(error.localizedDescription)")
+    }
+
+    var model = initialModel
+    var optimizer = Adam<Float>(learningRate: Float(c.learningRate))
+    var generator = SeededGenerator(seed: c.seed)
+    var step = 0, elapsedBefore = 0.0
+    var lastCheckpointStep: Int? = nil
+    if resume {
+      guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
+        throw TrainingError.noCheckpoint(path: checkpointURL.path)
+      }
+      let checkpoint = try Checkpoint.read(from: checkpointURL)
+      guard checkpoint.modelConfiguration == model.configuration else {
+        throw TrainingError.incompatibleCheckpoint(
+          path: checkpointURL.path, reason: "it was written for a different model configuration")
+      }
+      guard checkpoint.step <= c.steps else {
+        throw TrainingError.incompatibleCheckpoint(
+          path: checkpointURL.path, reason: "it is at step \(checkpoint.step), past the \(c.steps) steps configured")
+      }
+      var saved = checkpoint.trainerConfiguration, current = c
+      saved.steps = 0
+      current.steps = 0
+      if saved != current {
+        progress.message("note: the trainer configuration differs from the checkpoint's; the resumed run will not match an uninterrupted one")
+      }
+      model.parameters = checkpoint.parameters.map { $0.requiringGradient() }
+      optimizer.state = checkpoint.optimizer
+      generator = checkpoint.generator
+      step = checkpoint.step
+      elapsedBefore = checkpoint.elapsedSeconds
+      lastCheckpointStep = step
+    } else {
+      model.parameters = model.parameters.map { $0.detached().requiringGradient() }
+    }
+    let resumedFrom = resume ? step : nil
+
+    try writeConfiguration(model.configuration)
+    let metrics = try MetricsLog(url: metricsURL, continuingAt: resume ? step : nil)
+    let start = Date()
+    func elapsed() -> Double { elapsedBefore + Date().timeIntervalSince(start) }
+    func saveCheckpoint() throws {
+      try Checkpoint(
+        step: step, elapsedSeconds: elapsed(), modelConfiguration: model.configuration, trainerConfiguration: c,
+        metadata: metadata, parameters: model.parameters, optimizer: optimizer.state, generator: generator
+      ).write(to: checkpointURL)
+      lastCheckpointStep = step
+    }
+    func stop(_ quantity: String, _ value: Double, at failedStep: Int) -> TrainingError {
+      progress.end()
+      return TrainingError.nonFinite(
+        quantity: quantity, value: value, step: failedStep, lastCheckpointStep: lastCheckpointStep,
+        checkpointPath: checkpointURL.path)
+    }
+
+    var lastLoss: Double? = nil, lastTerms: [String: Double] = [:], evaluation: [String: Double] = [:]
+    var completed = step == c.steps
+    progress.begin(step: step, total: c.steps, logEvery: c.logEvery)
+    while step < c.steps {
+      let update = step + 1
+      let rate = c.schedule.rate(at: step, of: c.steps, base: c.learningRate, warmupSteps: c.warmupSteps)
+      // Draw from a copy: a failed step leaves the saved stream where it was.
+      var stepGenerator = generator
+      let (loss, terms) = try objective.loss(model: model, step: update, generator: &stepGenerator)
+      guard loss.count == 1 else {
+        throw NCLError.invalidArgument("the objective's loss has shape \(loss.shape) at step \(update); it must be a scalar")
+      }
+      let value = Double(loss.scalar)
+      guard value.isFinite else { throw stop("loss", value, at: update) }
+      let gradients = gradient(of: [loss], wrt: model.parameters)
+      let (clipped, norm) = Self.clipByGlobalNorm(gradients, maxNorm: c.gradientClipNorm)
+      guard norm.isFinite else { throw stop("gradient norm", norm, at: update) }
+
+      optimizer.learningRate = Float(rate)
+      model.parameters = optimizer.step(model.parameters, gradients: clipped)
+      generator = stepGenerator
+      step = update
+      lastLoss = value
+      lastTerms = terms
+      try metrics.record(step: step, loss: value, learningRate: rate, terms: terms, elapsedSeconds: elapsed())
+      progress.update(step: step, loss: value, learningRate: rate)
+
+      completed = step == c.steps
+      let interrupted = !completed && shouldStop(step)
+      if completed || interrupted || (c.checkpointEvery > 0 && step % c.checkpointEvery == 0) {
+        try saveCheckpoint()
+      }
+      if completed || (c.evaluateEvery > 0 && step % c.evaluateEvery == 0) {
+        evaluation = try evaluate(model, at: step)
+        try metrics.recordEvaluation(step: step, metrics: evaluation, elapsedSeconds: elapsed())
+        progress.message(Self.describe(evaluation, at: step))
+      }
+      if interrupted {
+        progress.message("stopped after step \(step) of \(c.steps); resume from \(checkpointURL.path)")
+        break
+      }
+    }
+    progress.end()
+    return TrainingSummary(
+      model: model, step: step, totalSteps: c.steps, completed: completed, resumedFrom: resumedFrom,
+      lastLoss: lastLoss, lastTerms: lastTerms, evaluation: evaluation,
+      seconds: Date().timeIntervalSince(start), checkpoint: checkpointURL, metrics: metricsURL)
+  }
+
+  /// Evaluation on a constant copy of the model, with a stream of its own.
+  private func evaluate(_ model: NCLModel<Float>, at step: Int) throws -> [String: Double] {
+    var generator = SeededGenerator(seed: configuration.seed ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(step + 1)))
+    return try objective.evaluate(model: model.detached(), generator: &generator)
+  }
+
+  private func writeConfiguration(_ model: ModelConfiguration) throws {
+    struct File: Encodable {
+      let model: ModelConfiguration
+      let trainer: TrainerConfiguration
+      let metadata: [String: String]
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    var data = try encoder.encode(File(model: model, trainer: configuration, metadata: metadata))
+    data.append(UInt8(ascii: "\n"))
+    try AtomicFile.write(data, to: configurationURL)
+  }
+
+  private static func describe(_ metrics: [String: Double], at step: Int) -> String {
+    let values = metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }
+    return "eval step \(step): " + (values.isEmpty ? "(no metrics)" : values.joined(separator: "  "))
+  }
+
+  // MARK: - Gradient clipping
+
+  /// sqrt of the sum of squares of every entry of every tensor, accumulated in Double.
+  public static func globalNorm(_ tensors: [Tensor<Float>]) -> Double {
+    var sum = 0.0
+    for tensor in tensors {
+      for x in tensor.scalars {
+        sum += Double(x) * Double(x)
+      }
+    }
+    return sum.squareRoot()
+  }
+
+  /// Scales all gradients by one factor so their global L2 norm is at most `maxNorm` (nil: no
+  /// clipping). One factor for all keeps the update's direction, unlike per-tensor clipping.
+  /// Returns the gradients and their norm before clipping.
+  public static func clipByGlobalNorm(_ gradients: [Tensor<Float>], maxNorm: Double?) -> (gradients: [Tensor<Float>], norm: Double) {
+    let norm = globalNorm(gradients)
+    guard let maxNorm, norm.isFinite, norm > maxNorm else { return (gradients, norm) }
+    let scale = Float(maxNorm / norm)
+    return (withoutGradient { gradients.map { $0.detached() * scale } }, norm)
+  }
+}
+
+/// What a run did.
+public struct TrainingSummary {
+  /// The model after the last completed update.
+  public let model: NCLModel<Float>
+  /// Updates completed, counting those before a resume.
+  public let step: Int
+  public let totalSteps: Int
+  /// false when `shouldStop` interrupted the run.
+  public let completed: Bool
+  /// The checkpoint's step when the run resumed, nil for a fresh run.
+  public let resumedFrom: Int?
+  /// Loss and terms of the last update of this session (nil if it made none).
+  public let lastLoss: Double?
+  public let lastTerms: [String: Double]
+  /// Metrics of the last evaluation of this session (empty if none).
+  public let evaluation: [String: Double]
+  /// Wall-clock seconds of this session.
+  public let seconds: Double
+  public let checkpoint: URL
+  public let metrics: URL
+}
+
+/// Why training stopped or could not start; messages say what to do next.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+  /// The loss or the gradient norm became NaN or infinite at update `step`. Nothing from that
+  /// update was saved; the last good checkpoint, if any, is untouched.
+  case nonFinite(quantity: String, value: Double, step: Int, lastCheckpointStep: Int?, checkpointPath: String)
+  case noCheckpoint(path: String)
+  case incompatibleCheckpoint(path: String, reason: String)
+
+  public var description: String {
+    switch self {
+    case .nonFinite(let quantity, let value, let step, let lastCheckpointStep, let path):
+      let kept = lastCheckpointStep.map { "the last good checkpoint (step \($0)) is kept at \(path)" }
+        ?? "no checkpoint had been written yet"
+      return "training stopped at step \(step): the \(quantity) is \(value). Nothing from this step was saved; "
+        + "\(kept). Lower the learning rate or set gradientClipNorm, then resume."
+    case .noCheckpoint(let path):
+      return "cannot resume: there is no checkpoint at \(path)"
+    case .incompatibleCheckpoint(let path, let reason):
+      return "cannot resume from \(path): \(reason)"
+    }
+  }
+}

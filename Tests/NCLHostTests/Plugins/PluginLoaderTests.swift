@@ -1,0 +1,125 @@
+// Loading plugins through the real dlopen path: the header, the loader's checks, discovery.
+import XCTest
+import Foundation
+@testable import NCLHost
+import _NCLTestSupport
+
+final class PluginLoaderTests: XCTestCase {
+  func fixture(_ name: String) throws -> URL {
+    try PluginFixtures.library("Tests/Fixtures/plugins/\(name).c", name: name, subdirectory: "loader")
+  }
+
+  func testHeaderCompilesAsStrictC11AndCXX() throws {
+    let source = PluginFixtures.directory.appendingPathComponent("header_check.c")
+    try "#include \"ncl_plugin.h\"\nint main(void) { ncl_version_t v = NCL_VERSION_INIT; return !ncl_version_is_compatible(v); }\n"
+      .write(to: source, atomically: true, encoding: .utf8)
+    let include = PluginFixtures.header.path
+    try PluginFixtures.run("/usr/bin/env", ["cc", "-std=c11", "-Wall", "-Wextra", "-pedantic", "-Werror", "-I", include,
+                                            source.path, "-o", source.path + ".c.out"])
+    try PluginFixtures.run(source.path + ".c.out", [])
+    try PluginFixtures.run("/usr/bin/env", ["c++", "-x", "c++", "-std=c++17", "-Wall", "-Wextra", "-pedantic", "-Werror",
+                                            "-I", include, source.path, "-o", source.path + ".cxx.out"])
+  }
+
+  func testLoadsADescriptor() throws {
+    let library = try PluginLibrary(path: fixture("fixture").path)
+    let d = library.descriptor
+    XCTAssertEqual(d.name, "Fixture")
+    XCTAssertEqual(d.id, "org.ncl.tests.fixture")
+    XCTAssertEqual(d.abiVersion, "1.0.0")
+    XCTAssertEqual(d.parameters.map(\.name), ["mode", "data", "scale"])
+    XCTAssertEqual(d.parameters[0].choices, ["ok", "crash", "nan", "stale_handle", "fail_create"])
+    XCTAssertEqual(d.parameters[2].range, 0.1...10)
+    XCTAssertNil(d.parameters[1].range)
+  }
+
+  func testFileThatIsNotASharedLibrary() throws {
+    let path = PluginFixtures.directory.appendingPathComponent("libtext.so")
+    try "just text".write(to: path, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try PluginLibrary(path: path.path)) { error in
+      guard case PluginLoadError.cannotOpen(let p, _) = error else { return XCTFail("\(error)") }
+      XCTAssertEqual(p, path.path)
+      XCTAssertTrue("\(error)".contains("cannot open as a shared library"), "\(error)")
+    }
+  }
+
+  func testMissingFile() {
+    XCTAssertThrowsError(try PluginLibrary(path: "/nonexistent/libnothing.so")) { error in
+      XCTAssertTrue("\(error)".contains("/nonexistent/libnothing.so: cannot open as a shared library: no such file"), "\(error)")
+    }
+  }
+
+  func testMissingEntrySymbol() throws {
+    let path = try fixture("no_entry").path
+    XCTAssertThrowsError(try PluginLibrary(path: path)) { error in
+      XCTAssertEqual(error as? PluginLoadError, .missingEntryPoint(path: path))
+      XCTAssertTrue("\(error)".contains("no 'ncl_plugin_entry' symbol"), "\(error)")
+    }
+  }
+
+  func testWrongABIVersion() throws {
+    let path = try fixture("wrong_abi").path
+    XCTAssertThrowsError(try PluginLibrary(path: path)) { error in
+      XCTAssertEqual(error as? PluginLoadError, .incompatibleABI(path: path, found: "2.0.0", expected: "1.0.0"))
+      XCTAssertTrue("\(error)".contains("built for NCL plugin ABI 2.0.0, this host speaks 1.0.0"), "\(error)")
+    }
+  }
+
+  func testDescriptorTooSmall() throws {
+    let path = try fixture("too_small").path
+    XCTAssertThrowsError(try PluginLibrary(path: path)) { error in
+      guard case PluginLoadError.descriptorTooSmall(_, 16, _) = error else { return XCTFail("\(error)") }
+    }
+  }
+
+  func testMissingMandatoryField() throws {
+    let path = try fixture("missing_create").path
+    XCTAssertThrowsError(try PluginLibrary(path: path)) { error in
+      XCTAssertEqual(error as? PluginLoadError, .invalidDescriptor(path: path, field: "create is NULL"))
+    }
+  }
+
+  func testRegistryLoadsGoodPluginsAndReportsBadOnes() throws {
+    for name in ["fixture", "no_entry", "wrong_abi", "too_small", "missing_create"] { _ = try fixture(name) }
+    let directory = PluginFixtures.directory.appendingPathComponent("loader").path
+    let registry = PluginRegistry(directories: [directory])
+    XCTAssertEqual(registry.plugins.map(\.descriptor.name), ["Fixture"])
+    XCTAssertEqual(registry.failures.count, 3, "\(registry.failures)")
+    XCTAssertNoThrow(try registry.plugin(named: "fixture"))  // names are case-insensitive
+    XCTAssertThrowsError(try registry.plugin(named: "Nope")) { error in
+      XCTAssertTrue("\(error)".contains("no plugin named 'Nope'; installed: Fixture"), "\(error)")
+    }
+  }
+
+  func testSearchDirectoriesComeFromEnvironmentOptionsUserAndBuild() {
+    let directories = PluginDiscovery.searchDirectories(extra: ["/opt/b"], environment: ["NCL_PLUGIN_PATH": "/opt/a::/opt/c"])
+    XCTAssertEqual(Array(directories.prefix(3)), ["/opt/a", "/opt/c", "/opt/b"])
+    XCTAssertTrue(directories.contains(PluginDiscovery.userDirectory))
+    XCTAssertEqual(directories.count, Set(directories).count)
+  }
+
+  func testForeignCallsFollowTheDeclaredSignature() throws {
+    let path = try PluginFixtures.library("Examples/c-plugin/gaussian_transport.c", name: "gaussian_transport", subdirectory: "examples")
+    let library = try PluginLibrary(path: path.path)
+    XCTAssertEqual(try library.call(function: "gaussian_w2", arguments: ["2", "-1", "0.5", "1", "1"]), .double(8.5))
+    XCTAssertThrowsError(try library.call(function: "gaussian_w2", arguments: ["2"])) { error in
+      XCTAssertTrue("\(error)".contains("takes 5 argument(s) (d(idddd)), got 1"), "\(error)")
+    }
+    XCTAssertThrowsError(try library.call(function: "gaussian_w2", arguments: ["two", "-1", "0.5", "1", "1"])) { error in
+      XCTAssertTrue("\(error)".contains("argument 1 'two' is not an integer"), "\(error)")
+    }
+    XCTAssertThrowsError(try library.call(function: "nope", arguments: [])) { error in
+      XCTAssertTrue("\(error)".contains("has no function 'nope'; it declares: gaussian_w2"), "\(error)")
+    }
+  }
+
+  func testSignatureParsing() throws {
+    let s = try ForeignSignature(parsing: "s(dis)")
+    XCTAssertEqual(s.result, .string)
+    XCTAssertEqual(s.arguments, [.double, .int, .string])
+    XCTAssertEqual(s.description, "s(dis)")
+    XCTAssertThrowsError(try ForeignSignature(parsing: "d(x)"))
+    XCTAssertThrowsError(try ForeignSignature(parsing: "d"))
+    XCTAssertThrowsError(try ForeignSignature(parsing: "d(v)"))
+  }
+}

@@ -1,0 +1,92 @@
+// A plugin's objective through the host bridge: parameters, errors, handles, and training.
+import XCTest
+import Foundation
+@testable import NCLHost
+import _NCLTestSupport
+
+final class PluginObjectiveTests: XCTestCase {
+  func fixture() throws -> PluginLibrary {
+    try PluginLibrary(path: PluginFixtures.library("Tests/Fixtures/plugins/fixture.c", name: "fixture", subdirectory: "objective").path)
+  }
+
+  func objective(_ settings: [(key: String, value: String)] = []) throws -> PluginObjective {
+    let library = try fixture()
+    return try PluginObjective(library: library, values: library.descriptor.resolve(settings))
+  }
+
+  func testParameterErrorsNameTheParameter() throws {
+    let d = try fixture().descriptor
+    func message(_ settings: [(key: String, value: String)]) -> String {
+      do { _ = try d.resolve(settings); return "no error" } catch { return "\(error)" }
+    }
+    XCTAssertTrue(message([("scal", "2")]).contains("Fixture has no parameter 'scal'; did you mean 'scale'?"), message([("scal", "2")]))
+    XCTAssertTrue(message([("scale", "abc")]).contains("parameter 'scale' (float): value 'abc' is not a number"))
+    XCTAssertTrue(message([("scale", "50")]).contains("is outside [0.1, 10.0]"))
+    XCTAssertTrue(message([("mode", "fast")]).contains("is not one of ok, crash, nan, stale_handle, fail_create"))
+    XCTAssertTrue(message([("data", "/no/such/file.txt")]).contains("names no file"))
+    XCTAssertTrue(message([("scale", "2"), ("scale", "3")]).contains("set twice"))
+    let values = try d.resolve([("scale", "2.5")])
+    XCTAssertEqual(values.map(\.text), ["ok", "", "2.5"])
+    XCTAssertEqual(values[2].number, 2.5)
+  }
+
+  func testCreateFailureWrapsThePluginsMessage() {
+    XCTAssertThrowsError(try objective([("mode", "fail_create")])) { error in
+      XCTAssertEqual("\(error)", "Fixture: create failed (invalid argument): refusing to start, as asked (mode=fail_create)")
+    }
+  }
+
+  func testBadDataFileNamesTheLine() throws {
+    let file = PluginFixtures.directory.appendingPathComponent("bad-data.txt")
+    try "1.5\n2\nabc\n".write(to: file, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try objective([("data", file.path)])) { error in
+      XCTAssertTrue("\(error)".contains("bad data"), "\(error)")
+      XCTAssertTrue("\(error)".contains("bad-data.txt:3: 'abc' is not a number"), "\(error)")
+    }
+  }
+
+  func testProblemAndLossThroughTheBridge() throws {
+    let o = try objective([("scale", "2")])
+    XCTAssertEqual(o.problem.dimension, 1)
+    XCTAssertEqual(o.problem.model.components, 2)
+    XCTAssertEqual(o.problem.model.hiddenSizes, [8])
+    let model = try NCLModel<Float>(configuration: o.problem.model, seed: 1)
+    var g = SeededGenerator(seed: 2)
+    let (loss, terms) = try o.loss(model: model, step: 1, generator: &g)
+    XCTAssertEqual(loss.shape, [])
+    XCTAssertTrue(loss.requiresGradient, "the loss must be differentiable with respect to the model")
+    XCTAssertEqual(terms["nll"] ?? .nan, Double(loss.scalar), accuracy: 1e-6)
+    // The same draws reproduce the same loss: the plugin's randomness is the host's stream.
+    var again = SeededGenerator(seed: 2)
+    XCTAssertEqual(try o.loss(model: model, step: 1, generator: &again).loss.scalar, loss.scalar)
+    XCTAssertEqual(again.next(), g.next())
+  }
+
+  func testTrainingThroughAPluginLowersItsLoss() throws {
+    let o = try objective([("scale", "0.5")])
+    var model = try NCLModel<Float>(configuration: o.problem.model, seed: 3)
+    var adam = Adam<Float>(learningRate: 1e-2)
+    var g = SeededGenerator(seed: 4)
+    var first = 0.0, last = 0.0
+    for step in 1...60 {
+      let (loss, _) = try o.loss(model: model, step: step, generator: &g)
+      if step <= 10 { first += Double(loss.scalar) / 10 }
+      if step > 50 { last += Double(loss.scalar) / 10 }
+      model.parameters = adam.step(model.parameters, gradients: gradient(of: [loss], wrt: model.parameters))
+    }
+    XCTAssertLessThan(last, first - 0.2, "training through the plugin did not reduce its NLL (\(first) -> \(last))")
+    let metrics = try o.evaluate(model: model, generator: &g)
+    XCTAssertNotNil(metrics["nll"])
+  }
+
+  func testHandleKeptAcrossCallsIsRejected() throws {
+    let o = try objective([("mode", "stale_handle")])
+    let model = try NCLModel<Float>(configuration: o.problem.model, seed: 1)
+    var g = SeededGenerator(seed: 1)
+    _ = try o.loss(model: model, step: 1, generator: &g)
+    XCTAssertThrowsError(try o.loss(model: model, step: 2, generator: &g)) { error in
+      XCTAssertTrue("\(error)".contains("invalid tensor handle"), "\(error)")
+      XCTAssertTrue("\(error)".contains("kept from an earlier call"), "\(error)")
+    }
+  }
+}
