@@ -20,7 +20,8 @@ let package = Package(
     .target(
       name: "NCLHost",
       dependencies: ["COpenBLAS", "CFFI", "NCLPluginAPI", .product(name: "Numerics", package: "swift-numerics")],
-      path: "Sources/NCLHost"),
+      path: "Sources/NCLHost",
+      exclude: ["README.md"]),
     .executableTarget(
       name: "nclhost",
       dependencies: ["NCLHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
