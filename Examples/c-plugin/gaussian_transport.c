@@ -22,7 +22,7 @@ static const ncl_param_info_t params[P_COUNT] = {
   {sizeof(ncl_param_info_t), "std0", NCL_PARAM_FLOAT, "0.5", 1e-3, 100, NULL, "standard deviation at t = 0"},
   {sizeof(ncl_param_info_t), "mean1", NCL_PARAM_FLOAT, "1", -100, 100, NULL, "mean (every coordinate) at t = 1"},
   {sizeof(ncl_param_info_t), "std1", NCL_PARAM_FLOAT, "1", 1e-3, 100, NULL, "standard deviation at t = 1"},
-  {sizeof(ncl_param_info_t), "kinetic_weight", NCL_PARAM_FLOAT, "1", 0, 1e6, NULL, "weight of the kinetic energy term"},
+  {sizeof(ncl_param_info_t), "kinetic_weight", NCL_PARAM_FLOAT, "0.05", 0, 1e6, NULL, "weight of the kinetic energy term (small: the marginals dominate)"},
   {sizeof(ncl_param_info_t), "batch", NCL_PARAM_INT, "256", 1, 1 << 20, NULL, "samples per marginal and kinetic points per step"},
 };
 

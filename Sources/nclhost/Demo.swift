@@ -24,6 +24,9 @@ extension NCLHostCommand {
     @Option(help: "Adam learning rate.")
     var learningRate: Float = 2e-3
 
+    @Option(help: "Weight of the kinetic-energy term.")
+    var kineticWeight: Float = 0.05
+
     @Option(help: "Random seed (initialization and data).")
     var seed: UInt64 = 0
 
@@ -31,6 +34,7 @@ extension NCLHostCommand {
       guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
       guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
       guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
+      guard kineticWeight >= 0 else { throw ValidationError("--kinetic-weight must be >= 0, got \(kineticWeight)") }
     }
 
     func run() throws {
@@ -41,6 +45,7 @@ extension NCLHostCommand {
       demo.batch = batch
       demo.learningRate = learningRate
       demo.seed = seed
+      demo.kineticWeight = kineticWeight
       print("nclhost \(NCLVersion.string): \(source.rawValue) -> \(target.rawValue), \(steps) steps, batch \(batch) (BLAS core \(BLAS.coreName))")
       let report = try demo.run { print($0) }
       print(String(format: "held-out NLL at t=0: %.4f  at t=1: %.4f", report.negativeLogLikelihood0, report.negativeLogLikelihood1))

@@ -9,6 +9,9 @@ public struct TransportDemo {
   public var steps = 2000
   public var batch = 256
   public var learningRate: Float = 2e-3
+  /// Weight of the kinetic term: small, so that matching the marginals dominates and the kinetic
+  /// term selects the least-action path among those that do.
+  public var kineticWeight: Float = 0.05
   public var seed: UInt64 = 0
   public var configuration: ModelConfiguration = {
     var c = ModelConfiguration(dimension: 2)
@@ -35,7 +38,8 @@ public struct TransportDemo {
     var model = try NCLModel<Float>(configuration: configuration, seed: seed)
     var adam = Adam<Float>(learningRate: learningRate)
     var g = SeededGenerator(seed: seed &+ 1)
-    let loss = TransportLoss<Float>()
+    var loss = TransportLoss<Float>()
+    loss.kineticWeight = kineticWeight
     let start = Date()
     for step in 1...steps {
       let x0: Tensor<Float> = source.sample(batch, using: &g), x1: Tensor<Float> = target.sample(batch, using: &g)
