@@ -21,7 +21,7 @@ extension NCLHostCommand {
     func run() throws {
       let checkpoint = try source.load()
       let saved = RunMetadata(checkpoint.metadata)
-      guard let name = saved.plugin else { throw ValidationError("\(source.checkpoint) does not name the plugin it was trained with") }
+      guard let name = saved.plugin else { throw NCLError.invalidArgument("\(source.checkpoint) does not name the plugin it was trained with") }
       if isolate && !Isolation.isChild { return try Isolation.runInChild(plugin: name) }
       let library = try plugins.plugin(name)
       let objective = try PluginObjective(library: library, values: try library.descriptor.resolve(saved.parameters.map { (key: $0.key, value: $0.value) }))

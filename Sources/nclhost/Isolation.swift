@@ -17,6 +17,9 @@ enum Isolation {
     process.arguments = Array(CommandLine.arguments.dropFirst()).filter { $0 != "--isolate" }
     var environment = ProcessInfo.processInfo.environment
     environment[childMarker] = "1"
+    // Swift's crash handler would print a backtrace and, for some signals, let the child go on;
+    // the parent reports the crash itself.
+    environment["SWIFT_BACKTRACE"] = "enable=no"
     process.environment = environment
     try process.run()
     process.waitUntilExit()

@@ -8,16 +8,16 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Logistic components per coordinate (default: the plugin's suggestion, else 16).")
   var components: Int?
 
-  @Option(help: "Width of each hidden layer of the conditioner.")
+  @Option(help: "Width of each hidden layer of the conditioner (default: the plugin's suggestion, else 128).")
   var hidden: Int?
 
-  @Option(help: "Number of hidden layers of the conditioner.")
+  @Option(help: "Number of hidden layers of the conditioner (default: the plugin's suggestion, else 3).")
   var layers: Int?
 
-  @Option(help: "Flux construction: telescoping, naive, knothe-rosenblatt or factorized.")
+  @Option(help: "Flux construction: telescoping, naive, knothe-rosenblatt or factorized (default: the plugin's suggestion, else telescoping).")
   var flux: FluxChoice?
 
-  @Option(help: "Scale tau of the telescoping flux's reference logistic.")
+  @Option(help: "Scale tau of the telescoping flux's reference logistic (default 1; telescoping only).")
   var tau: Double?
 
   enum FluxChoice: String, ExpressibleByArgument, CaseIterable {
@@ -48,8 +48,10 @@ extension NCLHostCommand {
       abstract: "Train the model on a plugin's objective, writing checkpoints and metrics to --out.",
       discussion: """
         Checkpoints are written atomically to DIR/checkpoint.ncl every --checkpoint-every steps and \
-        at the end; metrics go to DIR/metrics.jsonl. Interrupt at any time and continue with --resume. \
-        A NaN or infinite loss stops training and keeps the last good checkpoint.
+        at the end; metrics go to DIR/metrics.jsonl. Ctrl-C stops after the current step and writes a \
+        checkpoint; continue with the same command and --resume (which reuses the checkpoint's model, \
+        so model options are ignored). A NaN or infinite loss stops training and keeps the last good \
+        checkpoint.
         """)
 
     @Argument(help: "Plugin name (see `nclhost list`) or path to its shared library.")
@@ -58,13 +60,13 @@ extension NCLHostCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Set a plugin parameter (repeatable; see `nclhost info PLUGIN`).", valueName: "key=value"))
     var assignments: [KeyValue] = []
 
-    @Option(help: "Training steps.")
+    @Option(help: "Total training steps (a resumed run continues up to this count).")
     var steps = 2000
 
     @Option(help: "Seed of initialization, data and sampling.")
     var seed: UInt64 = 0
 
-    @Option(help: "Output directory.")
+    @Option(help: ArgumentHelp("Output directory for checkpoint.ncl, metrics.jsonl and config.json.", valueName: "dir"))
     var out = "out"
 
     @Flag(help: "Continue from DIR/checkpoint.ncl.")
@@ -122,13 +124,17 @@ extension NCLHostCommand {
       var settings = assignments.map { (key: $0.key, value: $0.value) }
       var modelConfiguration: ModelConfiguration? = nil
       if resume {
-        let checkpoint = try Checkpoint.read(from: outputDirectory.appendingPathComponent("checkpoint.ncl"))
+        let path = outputDirectory.appendingPathComponent("checkpoint.ncl")
+        guard FileManager.default.fileExists(atPath: path.path) else {
+          throw NCLError.invalidArgument("cannot resume: there is no checkpoint at \(path.path) (start without --resume)")
+        }
+        let checkpoint = try Checkpoint.read(from: path)
         let saved = RunMetadata(checkpoint.metadata)
         guard saved.plugin == library.descriptor.name else {
-          throw ValidationError("\(out)/checkpoint.ncl was trained with plugin '\(saved.plugin ?? "?")', not '\(library.descriptor.name)'")
+          throw NCLError.invalidArgument("\(path.path) was trained with plugin '\(saved.plugin ?? "?")', not '\(library.descriptor.name)'")
         }
         for (key, value) in settings where saved.parameters[key] != value {
-          throw ValidationError("--set \(key)=\(value) differs from the checkpoint's \(key)=\(saved.parameters[key] ?? "(default)"); resume with the same parameters")
+          throw NCLError.invalidArgument("--set \(key)=\(value) differs from the checkpoint's \(key)=\(saved.parameters[key] ?? "(default)"); resume with the same parameters")
         }
         settings = saved.parameters.map { (key: $0.key, value: $0.value) }
         modelConfiguration = checkpoint.modelConfiguration
@@ -143,7 +149,13 @@ extension NCLHostCommand {
       let trainer = try Trainer(
         model: initial, objective: objective, configuration: configuration, outputDirectory: outputDirectory,
         metadata: RunMetadata.make(plugin: library, values: values))
+      Interruption.install()
+      trainer.shouldStop = { _ in Interruption.requested }
       let summary = try trainer.run(resume: resume)
+      if !summary.completed {
+        print("interrupted at step \(summary.step) of \(summary.totalSteps); checkpoint written. Continue with the same command and --resume.")
+        throw ExitCode(130)
+      }
       if !summary.evaluation.isEmpty {
         print("evaluation:")
         for (name, value) in summary.evaluation.sorted(by: { $0.key < $1.key }) { print("  \(name) = \(value)") }

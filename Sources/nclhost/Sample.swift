@@ -24,7 +24,7 @@ extension NCLHostCommand {
 
     func validate() throws {
       guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count)") }
-      guard time.isFinite else { throw ValidationError("--time must be finite") }
+      guard (0...1).contains(time) else { throw ValidationError("--time must lie in [0, 1], got \(time)") }
     }
 
     func run() throws {

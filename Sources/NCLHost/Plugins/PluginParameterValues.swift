@@ -19,7 +19,10 @@ extension PluginDescriptor {
     for (key, value) in assignments {
       guard parameters.contains(where: { $0.name == key }) else {
         let known = parameters.map(\.name)
-        let close = known.filter { $0.contains(key) || key.contains($0) || editDistance($0, key) <= 2 }
+        let close = known.filter { candidate in
+          (key.count >= 3 && (candidate.hasPrefix(key) || key.hasPrefix(candidate)))
+            || editDistance(candidate, key) <= max(1, min(candidate.count, key.count) / 4)
+        }
         throw NCLError.invalidArgument("\(name) has no parameter '\(key)'" +
           (close.isEmpty ? "" : "; did you mean \(close.map { "'\($0)'" }.joined(separator: " or "))?") +
           (known.isEmpty ? " (it takes none)" : " (see `nclhost info \(name)`)"))

@@ -74,7 +74,12 @@ public final class Trainer {
         throw TrainingError.incompatibleCheckpoint(
           path: checkpointURL.path, reason: "it is at step \(checkpoint.step), past the \(c.steps) steps configured")
       }
+      // Only settings that change the arithmetic matter; how often to log, evaluate or save does not.
       var saved = checkpoint.trainerConfiguration, current = c
+      for settings in [\TrainerConfiguration.logEvery, \.evaluateEvery, \.checkpointEvery] {
+        saved[keyPath: settings] = 0
+        current[keyPath: settings] = 0
+      }
       saved.steps = 0
       current.steps = 0
       if saved != current {
@@ -242,7 +247,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
       let kept = lastCheckpointStep.map { "the last good checkpoint (step \($0)) is kept at \(path)" }
         ?? "no checkpoint had been written yet"
       return "training stopped at step \(step): the \(quantity) is \(value). Nothing from this step was saved; "
-        + "\(kept). Lower the learning rate or set gradientClipNorm, then resume."
+        + "\(kept). Lower the learning rate or clip gradients (nclhost run --clip), then resume."
     case .noCheckpoint(let path):
       return "cannot resume: there is no checkpoint at \(path)"
     case .incompatibleCheckpoint(let path, let reason):

@@ -1,0 +1,537 @@
+// The nclhost command line, end to end: runs the built `nclhost` binary on the C fixture plugin
+// (Tests/Fixtures/plugins/fixture.c) and checks stdout, stderr and the exit status separately.
+import Foundation
+import XCTest
+@testable import NCLHost
+import _NCLTestSupport
+
+final class NCLHostCommandTests: XCTestCase {
+  // MARK: - Help texts (golden; generated with COLUMNS=80, read and checked by hand)
+
+  func testRootHelp() throws {
+    let result = try nclhost(["--help"])
+    result.assertExit(0)
+    XCTAssertEqual(result.stderr, "")
+    assertGolden(result.stdout, Self.rootHelp)
+  }
+
+  func testRunHelp() throws {
+    let result = try nclhost(["run", "--help"])
+    result.assertExit(0)
+    XCTAssertEqual(result.stderr, "")
+    assertGolden(result.stdout, Self.runHelp)
+  }
+
+  // MARK: - list, info
+
+  func testListShowsTheFixtureWithVersionAndPath() throws {
+    let library = try fixture()
+    let result = try nclhost(["list", "--plugin-path", library.deletingLastPathComponent().path])
+    result.assertExit(0)
+    let row = result.stdout.split(separator: "\n").map(String.init).first { $0.hasPrefix("Fixture ") }
+    guard let row else { return XCTFail("no row for Fixture in:\n\(result.stdout)") }
+    let cells = row.split(separator: " ").map(String.init)
+    XCTAssertEqual(cells[1], "0.0.1", row)
+    XCTAssertEqual(cells.last, library.path, row)
+    XCTAssertTrue(result.stdout.contains("\n  \(library.deletingLastPathComponent().path)\n"), "search path not listed:\n\(result.stdout)")
+  }
+
+  func testInfoShowsParametersWithDefaults() throws {
+    let library = try fixture()
+    let result = try nclhost(["info", "Fixture", "--plugin-path", library.deletingLastPathComponent().path])
+    result.assertExit(0)
+    XCTAssertEqual(result.stderr, "")
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.first, "Fixture 0.0.1 (org.ncl.tests.fixture, ABI 1.0.0)")
+    XCTAssertTrue(lines.contains("path: \(library.path)"), result.stdout)
+    func row(_ name: String) -> [String] {
+      lines.first { $0.hasPrefix("  \(name) ") }.map { $0.split(separator: " ").map(String.init) } ?? []
+    }
+    XCTAssertEqual(row("mode").prefix(3), ["mode", "ok|crash|nan|stale_handle|fail_create", "ok"], result.stdout)
+    XCTAssertEqual(row("data").prefix(3), ["data", "path", "\"\""], result.stdout)
+    XCTAssertEqual(row("scale").prefix(5), ["scale", "float", "[0.1,", "10]", "1"], result.stdout)
+    XCTAssertTrue(row("scale").joined(separator: " ").hasSuffix("standard deviation of the target"), result.stdout)
+  }
+
+  // MARK: - run: argument errors
+
+  func testUnknownParameterIsNamedWithoutASillySuggestion() throws {
+    let out = scratch()
+    let result = try nclhost(["run", "Fixture", "--set", "nope=1", "--steps", "2", "--out", out.path] + pluginPath())
+    result.assertFailed()
+    XCTAssertTrue(result.stderr.contains("no parameter 'nope'"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("nclhost info Fixture"), result.stderr)
+    // 'nope' shares two of four letters with 'mode': suggesting it is noise, not help.
+    XCTAssertFalse(result.stderr.contains("did you mean"), "silly suggestion for 'nope': \(result.stderr)")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.ncl").path))
+  }
+
+  func testBadParameterValueNamesParameterAndValue() throws {
+    let result = try nclhost(["run", "Fixture", "--set", "scale=abc", "--steps", "2", "--out", scratch().path] + pluginPath())
+    result.assertFailed()
+    XCTAssertTrue(result.stderr.contains("'scale'"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("'abc'"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("not a number"), result.stderr)
+  }
+
+  func testZeroStepsIsAValidationError() throws {
+    let result = try nclhost(["run", "Fixture", "--steps", "0", "--out", scratch().path] + pluginPath())
+    result.assertExit(64)  // EX_USAGE: ArgumentParser's validation errors
+    XCTAssertTrue(result.stderr.contains("--steps must be at least 1, got 0"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("nclhost run"), "usage of `run` expected:\n\(result.stderr)")
+    XCTAssertEqual(result.stdout, "")
+  }
+
+  // MARK: - run: crashes and NaN
+
+  func testIsolatedCrashIsReportedAndKeepsTheCheckpoint() throws {
+    let out = scratch()
+    let result = try nclhost(["run", "Fixture", "--set", "mode=crash", "--isolate", "--steps", "10", "--out", out.path,
+                              "--checkpoint-every", "1"] + pluginPath())
+    result.assertExit(70)
+    XCTAssertTrue(result.stderr.contains("the plugin 'Fixture' crashed"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("signal 11"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("host is unaffected"), result.stderr)
+    XCTAssertFalse(result.stdout.contains("done:"), "the run went on after the plugin crashed:\n\(result.stdout)")
+    let checkpoint = try Checkpoint.read(from: out.appendingPathComponent("checkpoint.ncl"))
+    XCTAssertEqual(checkpoint.step, 2, "the checkpoint written before the crash at step 3")
+    XCTAssertEqual(checkpoint.metadata["param.mode"], "crash")
+    XCTAssertNoThrow(try checkpoint.makeModel())
+  }
+
+  /// Why --isolate exists: without it a crashing plugin takes the host down with it.
+  func testCrashWithoutIsolationKillsTheHost() throws {
+    let out = scratch()
+    let result = try nclhost(["run", "Fixture", "--set", "mode=crash", "--steps", "10", "--out", out.path,
+                              "--checkpoint-every", "1"] + pluginPath())
+    XCTAssertEqual(result.reason, .uncaughtSignal,
+                   "expected death by SIGSEGV, got exit status \(result.status)\nstdout:\n\(result.stdout)")
+    if result.reason == .uncaughtSignal { XCTAssertEqual(result.status, SIGSEGV) }
+    XCTAssertFalse(result.stdout.contains("done:"), "the run went on after the plugin crashed:\n\(result.stdout)")
+  }
+
+  func testNaNLossStopsAndKeepsTheLastGoodCheckpoint() throws {
+    let out = scratch()
+    let result = try nclhost(["run", "Fixture", "--set", "mode=nan", "--steps", "10", "--checkpoint-every", "2",
+                              "--out", out.path] + pluginPath())
+    result.assertFailed()
+    XCTAssertTrue(result.stderr.contains("stopped at step 4: the loss is nan"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("the last good checkpoint (step 2) is kept"), result.stderr)
+    let checkpoint = try Checkpoint.read(from: out.appendingPathComponent("checkpoint.ncl"))
+    XCTAssertEqual(checkpoint.step, 2)
+    XCTAssertTrue(checkpoint.parameters.allSatisfy { $0.scalars.allSatisfy(\.isFinite) })
+    XCTAssertNoThrow(try checkpoint.makeModel())
+  }
+
+  // MARK: - run: resume
+
+  func testResumedRunIsBitIdenticalToAnUninterruptedOne() throws {
+    let a = scratch(), b = scratch()
+    try train(steps: 6, out: a, ["--checkpoint-every", "3"])
+    XCTAssertEqual(try Checkpoint.read(from: a.appendingPathComponent("checkpoint.ncl")).step, 6)
+    let resumed = try nclhost(["run", "Fixture", "--steps", "12", "--resume", "--out", a.path] + pluginPath())
+    resumed.assertExit(0)
+    try train(steps: 12, out: b)
+
+    let resumedCheckpoint = try Checkpoint.read(from: a.appendingPathComponent("checkpoint.ncl"))
+    let straight = try Checkpoint.read(from: b.appendingPathComponent("checkpoint.ncl"))
+    XCTAssertEqual(resumedCheckpoint.step, 12)
+    XCTAssertEqual(straight.step, 12)
+    XCTAssertEqual(resumedCheckpoint.parameters.map(\.shape), straight.parameters.map(\.shape))
+    XCTAssertEqual(bits(resumedCheckpoint.parameters), bits(straight.parameters))
+    XCTAssertGreaterThan(bits(straight.parameters).count, 0)
+  }
+
+  /// --checkpoint-every (like --log-every and --evaluate-every) does not change training, so
+  /// resuming without repeating it must not warn that the result will differ.
+  func testResumeDoesNotWarnWhenOnlyCheckpointingDiffers() throws {
+    let a = scratch()
+    try train(steps: 3, out: a, ["--checkpoint-every", "3"])
+    let resumed = try nclhost(["run", "Fixture", "--steps", "6", "--resume", "--out", a.path] + pluginPath())
+    resumed.assertExit(0)
+    XCTAssertFalse(resumed.stdout.contains("will not match") || resumed.stderr.contains("will not match"),
+                   "false warning on resume:\n\(resumed.stdout)\(resumed.stderr)")
+  }
+
+  func testResumeWithDifferentParametersIsRefused() throws {
+    let a = scratch()
+    try train(steps: 3, out: a)
+    let before = try Data(contentsOf: a.appendingPathComponent("checkpoint.ncl"))
+    let result = try nclhost(["run", "Fixture", "--steps", "6", "--resume", "--set", "scale=2", "--out", a.path] + pluginPath())
+    result.assertFailed()
+    XCTAssertTrue(result.stderr.contains("--set scale=2 differs from the checkpoint's scale=1"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("resume with the same parameters"), result.stderr)
+    XCTAssertFalse(result.stderr.contains("Usage: nclhost <subcommand>"), "the root's usage, not run's:\n\(result.stderr)")
+    XCTAssertEqual(try Data(contentsOf: a.appendingPathComponent("checkpoint.ncl")), before, "the checkpoint must be untouched")
+  }
+
+  func testResumeWithoutCheckpointSaysSo() throws {
+    let empty = scratch()
+    try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+    let result = try nclhost(["run", "Fixture", "--steps", "6", "--resume", "--out", empty.path] + pluginPath())
+    result.assertFailed()
+    XCTAssertTrue(result.stderr.contains("no checkpoint"), "expected 'no checkpoint':\n\(result.stderr)")
+    XCTAssertTrue(result.stderr.contains(empty.appendingPathComponent("checkpoint.ncl").path), result.stderr)
+    XCTAssertFalse(result.stderr.contains("NSCocoaErrorDomain"), "raw Foundation error:\n\(result.stderr)")
+  }
+
+  // MARK: - sample, fields, eval, call
+
+  func testSampleThenFields() throws {
+    let b = scratch()
+    try train(steps: 12, out: b)
+    let checkpoint = b.appendingPathComponent("checkpoint.ncl").path
+    let samples = b.appendingPathComponent("S.csv"), fields = b.appendingPathComponent("F.csv")
+
+    let sample = try nclhost(["sample", "--checkpoint", checkpoint, "--time", "0.5", "--count", "50", "--output", samples.path])
+    sample.assertExit(0)
+    let sampleLines = try lines(samples)
+    XCTAssertEqual(sampleLines.first, "t,x1")
+    XCTAssertEqual(sampleLines.count, 51)
+    let points = sampleLines.dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
+    XCTAssertTrue(points.allSatisfy { $0.count == 2 && $0[0] == 0.5 && $0[1].isFinite }, sampleLines.joined(separator: "\n"))
+
+    let result = try nclhost(["fields", "--checkpoint", checkpoint, "--input", samples.path, "--output", fields.path,
+                              "--noise", "0.5"])
+    result.assertExit(0)
+    let fieldLines = try lines(fields)
+    XCTAssertEqual(fieldLines.first, "t,x1,log_density,score_1,velocity_1,drift_1,flux_1")
+    XCTAssertEqual(fieldLines.count, 51)
+    for (index, line) in fieldLines.dropFirst().enumerated() {
+      let v = line.split(separator: ",").compactMap { Double($0) }
+      guard v.count == 7 else { XCTFail("line \(index + 2): \(line)"); continue }
+      XCTAssertEqual(Array(v[0..<2]), points[index], "line \(index + 2) does not repeat its point")
+      XCTAssertTrue(v.allSatisfy(\.isFinite), "line \(index + 2): \(line)")
+      let (score, velocity, drift) = (v[3], v[4], v[5])
+      let expected = velocity + 0.125 * score  // g^2/2 with g = 0.5
+      let scale = max(abs(drift), abs(velocity), abs(0.125 * score), 1e-30)
+      XCTAssertLessThanOrEqual(abs(drift - expected), 1e-5 * scale,
+                               "line \(index + 2): drift \(drift) != velocity \(velocity) + 0.125 * score \(score)")
+    }
+  }
+
+  func testFieldsNamesTheFileAndLineOfABadValue() throws {
+    let b = scratch()
+    try train(steps: 3, out: b)
+    let input = b.appendingPathComponent("bad.csv"), output = b.appendingPathComponent("F.csv")
+    try "t,x1\n0.5,0.25\n0.5,abc\n0.5,1\n".write(to: input, atomically: true, encoding: .utf8)
+    let result = try nclhost(["fields", "--checkpoint", b.appendingPathComponent("checkpoint.ncl").path,
+                              "--input", input.path, "--output", output.path])
+    result.assertFailed()
+    XCTAssertTrue(result.stderr.contains("\(input.path):3"), "file and line 3 expected:\n\(result.stderr)")
+    XCTAssertTrue(result.stderr.contains("'abc'"), result.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
+  }
+
+  func testEvalPrintsThePluginsMetric() throws {
+    let b = scratch()
+    try train(steps: 12, out: b)
+    let result = try nclhost(["eval", "--checkpoint", b.appendingPathComponent("checkpoint.ncl").path] + pluginPath())
+    result.assertExit(0)
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.first, "Fixture at step 12:", result.stdout)
+    let nll = lines.first { $0.hasPrefix("  nll = ") }.flatMap { Double($0.dropFirst("  nll = ".count)) }
+    XCTAssertNotNil(nll, result.stdout)
+    XCTAssertTrue(nll?.isFinite ?? false, result.stdout)
+  }
+
+  func testCallRunsTheExamplePluginsFunction() throws {
+    let library = try PluginFixtures.library("Examples/c-plugin/gaussian_transport.c", name: "gaussian_transport",
+                                             subdirectory: "cli-example")
+    let result = try nclhost(["call", "GaussianTransport", "gaussian_w2", "2", "-1", "0.5", "1", "1",
+                              "--plugin-path", library.deletingLastPathComponent().path])
+    result.assertExit(0)
+    XCTAssertEqual(result.stdout, "8.5\n")  // 2 * ((1 - -1)^2 + (1 - 0.5)^2)
+    XCTAssertEqual(result.stderr, "")
+  }
+
+  // MARK: - plot, Ctrl-C
+
+  func testPlotWritesThreePNGs() throws {
+    let out = scratch()
+    try nclhost(["run", "Fixture", "--steps", "3", "--out", out.path] + pluginPath()).assertExit(0)
+    let pictures = out.appendingPathComponent("plots")
+    let result = try nclhost(["plot", "--checkpoint", out.appendingPathComponent("checkpoint.ncl").path,
+                              "--output", pictures.path, "--paths", "10"])
+    result.assertExit(0)
+    for name in ["density.png", "velocity.png", "trajectories.png"] {
+      let data = try Data(contentsOf: pictures.appendingPathComponent(name))
+      XCTAssertEqual(Array(data.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "\(name) is not a PNG")
+      XCTAssertTrue(result.stdout.contains(name), result.stdout)
+    }
+  }
+
+  /// Ctrl-C finishes the current step, writes a checkpoint there and exits 130; --resume continues.
+  func testInterruptWritesACheckpointAndResumes() throws {
+    let out = scratch()
+    let process = Process()
+    process.executableURL = try Self.binary()
+    process.arguments = ["run", "Fixture", "--steps", "1000000", "--checkpoint-every", "1000000", "--out", out.path] + (try pluginPath())
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Wait until training is under way (metrics rows appear), then interrupt.
+    let metrics = out.appendingPathComponent("metrics.jsonl")
+    let deadline = Date().addingTimeInterval(60)
+    while Date() < deadline, ((try? String(contentsOf: metrics, encoding: .utf8))?.count ?? 0) < 200 { usleep(50_000) }
+    kill(process.processIdentifier, SIGINT)
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationReason, .exit)
+    XCTAssertEqual(process.terminationStatus, 130, text)
+    XCTAssertTrue(text.contains("interrupted at step"), text)
+    let checkpoint = try Checkpoint.read(from: out.appendingPathComponent("checkpoint.ncl"))
+    XCTAssertGreaterThan(checkpoint.step, 0)
+    XCTAssertTrue(text.contains("interrupted at step \(checkpoint.step) of 1000000"), text)
+    let resumed = try nclhost(["run", "Fixture", "--steps", "\(checkpoint.step + 2)", "--resume", "--out", out.path] + pluginPath())
+    resumed.assertExit(0)
+    XCTAssertEqual(try Checkpoint.read(from: out.appendingPathComponent("checkpoint.ncl")).step, checkpoint.step + 2)
+  }
+
+  // MARK: - Support
+
+  struct Result {
+    let command: String
+    let stdout: String
+    let stderr: String
+    /// The exit code, or the signal number when `reason` is `.uncaughtSignal`.
+    let status: Int32
+    let reason: Process.TerminationReason
+
+    var summary: String {
+      let how = reason == .exit ? "exit status \(status)" : "signal \(status)"
+      return "`\(command)` ended with \(how)\n--- stdout:\n\(stdout)--- stderr:\n\(stderr)"
+    }
+
+    func assertExit(_ code: Int32, file: StaticString = #filePath, line: UInt = #line) {
+      XCTAssertTrue(reason == .exit && status == code, "expected exit status \(code); \(summary)", file: file, line: line)
+    }
+
+    /// Exited on its own (no signal) with a non-zero status.
+    func assertFailed(file: StaticString = #filePath, line: UInt = #line) {
+      XCTAssertTrue(reason == .exit && status != 0, "expected a non-zero exit status; \(summary)", file: file, line: line)
+    }
+  }
+
+  /// The repository root (this file is Tests/NCLHostTests/CLI/NCLHostCommandTests.swift).
+  static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+  /// The `nclhost` built with the tests: next to the test bundle, else in the repository's .build/debug.
+  static func binary() throws -> URL {
+    var candidates: [URL] = []
+    if let executable = Bundle.main.executableURL {
+      candidates.append(executable.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("nclhost"))
+    }
+    for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+      candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("nclhost"))
+    }
+    candidates.append(repository.appendingPathComponent(".build/debug/nclhost"))
+    if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) { return found }
+    throw SetupError(description: """
+      the nclhost binary was not found; build it first (`swift build --build-tests`). Looked at:
+      \(candidates.map { "  " + $0.path }.joined(separator: "\n"))
+      """)
+  }
+
+  /// Runs nclhost with `arguments`, stdout and stderr captured separately, at a fixed 80-column
+  /// width and without $NCL_PLUGIN_PATH; kills it after `timeout` seconds.
+  func nclhost(_ arguments: [String], timeout: TimeInterval = 120) throws -> Result {
+    let process = Process()
+    process.executableURL = try Self.binary()
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["COLUMNS"] = "80"
+    environment["NCL_PLUGIN_PATH"] = nil
+    process.environment = environment
+    let stdout = Pipe(), stderr = Pipe()
+    process.standardOutput = stdout
+    process.standardError = stderr
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+
+    let killed = Flag()
+    let watchdog = DispatchWorkItem {
+      if process.isRunning {
+        killed.set()
+        process.terminate()
+      }
+    }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+    // Drain both pipes at once so that neither can fill up and block the child.
+    let errorData = Box()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) { errorData.data = stderr.fileHandleForReading.readDataToEndOfFile() }
+    let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    watchdog.cancel()
+
+    let result = Result(
+      command: "nclhost " + arguments.joined(separator: " "),
+      stdout: String(decoding: outputData, as: UTF8.self), stderr: String(decoding: errorData.data, as: UTF8.self),
+      status: process.terminationStatus, reason: process.terminationReason)
+    if killed.isSet { XCTFail("timed out after \(timeout) s; \(result.summary)") }
+    return result
+  }
+
+  struct SetupError: Error, CustomStringConvertible, LocalizedError {
+    let description: String
+    var errorDescription: String? { description }
+  }
+
+  private final class Box: @unchecked Sendable { var data = Data() }
+
+  private final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+  }
+
+  /// The fixture plugin, compiled once per test process.
+  func fixture() throws -> URL {
+    try PluginFixtures.library("Tests/Fixtures/plugins/fixture.c", name: "fixture", subdirectory: "cli")
+  }
+
+  func pluginPath() throws -> [String] {
+    ["--plugin-path", try fixture().deletingLastPathComponent().path]
+  }
+
+  /// A fresh path under the temporary directory (not created), removed after the test.
+  func scratch() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("nclhost-cli-\(UUID().uuidString)")
+    addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+  }
+
+  /// A successful `nclhost run Fixture` of `steps` steps into `out`.
+  func train(steps: Int, out: URL, _ extra: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
+    let result = try nclhost(["run", "Fixture", "--steps", "\(steps)", "--out", out.path] + extra + pluginPath())
+    result.assertExit(0, file: file, line: line)
+    guard result.reason == .exit && result.status == 0 else { throw SetupError(description: "training failed: \(result.summary)") }
+  }
+
+  func lines(_ url: URL) throws -> [String] {
+    try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+      .map(String.init).filter { !$0.isEmpty }
+  }
+
+  func bits(_ tensors: [Tensor<Float>]) -> [UInt32] {
+    tensors.flatMap { $0.scalars.map(\.bitPattern) }
+  }
+
+  /// Whole-text comparison that also shows the first differing line.
+  func assertGolden(_ actual: String, _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+    guard actual != expected else { return }
+    let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+    let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+    let index = zip(a, e).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, e.count)
+    XCTFail("""
+      help text differs from the golden at line \(index + 1):
+        expected: \(index < e.count ? String(e[index]) : "<end>")
+        actual:   \(index < a.count ? String(a[index]) : "<end>")
+      whole output:
+      \(actual)
+      """, file: file, line: line)
+  }
+
+  static let rootHelp = #"""
+    OVERVIEW: Train and evaluate simulation-free diffusion dynamics (neural
+    conservation laws).
+
+    USAGE: nclhost <subcommand>
+
+    OPTIONS:
+      --version               Show the version.
+      -h, --help              Show help information.
+
+    SUBCOMMANDS:
+      demo (default)          Learn the least-action flow between two 2-D toy laws
+                              (the built-in default problem).
+      list                    List the installed plugins and where they were found.
+      info                    Show a plugin's parameters (with defaults) and
+                              callable functions.
+      run                     Train the model on a plugin's objective, writing
+                              checkpoints and metrics to --out.
+      eval                    Evaluate a trained model with the metrics of the
+                              plugin it was trained with.
+      sample                  Draw exact samples of rho_t from a trained model
+                              (ancestral sampling, no SDE) and write them as CSV.
+      fields                  Evaluate log-density, score, velocity, drift and flux
+                              at points read from a CSV file.
+      plot                    Write PNG pictures of a trained model: the density
+                              over time, the velocity or flux field, and SDE paths.
+      call                    Call a function a plugin exports (data generators,
+                              reference solutions), typed by its declared signature.
+
+      See 'nclhost help <subcommand>' for detailed help.
+
+    """#
+
+  static let runHelp = #"""
+    OVERVIEW: Train the model on a plugin's objective, writing checkpoints and
+    metrics to --out.
+
+    Checkpoints are written atomically to DIR/checkpoint.ncl every
+    --checkpoint-every steps and at the end; metrics go to DIR/metrics.jsonl.
+    Ctrl-C stops after the current step and writes a checkpoint; continue with the
+    same command and --resume (which reuses the checkpoint's model, so model
+    options are ignored). A NaN or infinite loss stops training and keeps the last
+    good checkpoint.
+
+    USAGE: nclhost run [<options>] <plugin>
+
+    ARGUMENTS:
+      <plugin>                Plugin name (see `nclhost list`) or path to its
+                              shared library.
+
+    OPTIONS:
+      --set <key=value>       Set a plugin parameter (repeatable; see `nclhost info
+                              PLUGIN`).
+      --steps <steps>         Total training steps (a resumed run continues up to
+                              this count). (default: 2000)
+      --seed <seed>           Seed of initialization, data and sampling. (default:
+                              0)
+      --out <dir>             Output directory for checkpoint.ncl, metrics.jsonl
+                              and config.json. (default: out)
+      --resume                Continue from DIR/checkpoint.ncl.
+      --learning-rate <learning-rate>
+                              Adam learning rate. (default: 0.001)
+      --schedule <schedule>   Learning-rate schedule: constant or cosine (to 1% of
+                              the rate). (values: constant, cosine; default:
+                              constant)
+      --clip <clip>           Clip gradients to this global L2 norm (0: off).
+                              (default: 0.0)
+      --checkpoint-every <checkpoint-every>
+                              Steps between checkpoints. (default: 500)
+      --evaluate-every <evaluate-every>
+                              Steps between evaluations (0: only at the end).
+                              (default: 0)
+      --log-every <log-every> Steps between log lines when not on a terminal.
+                              (default: 100)
+      --components <components>
+                              Logistic components per coordinate (default: the
+                              plugin's suggestion, else 16).
+      --hidden <hidden>       Width of each hidden layer of the conditioner
+                              (default: the plugin's suggestion, else 128).
+      --layers <layers>       Number of hidden layers of the conditioner (default:
+                              the plugin's suggestion, else 3).
+      --flux <flux>           Flux construction: telescoping, naive,
+                              knothe-rosenblatt or factorized (default: the
+                              plugin's suggestion, else telescoping). (values:
+                              telescoping, naive, knothe-rosenblatt, factorized)
+      --tau <tau>             Scale tau of the telescoping flux's reference
+                              logistic (default 1; telescoping only).
+      --plugin-path <dir>     A directory to search for plugins (repeatable),
+                              before $NCL_PLUGIN_PATH's, the user's plugin
+                              directory and the build's products.
+      --isolate               Run the plugin in a child process: a crash is
+                              reported instead of killing the host.
+      --version               Show the version.
+      -h, --help              Show help information.
+
+
+    """#
+}
