@@ -67,16 +67,18 @@ extension HostBridge {
       guard let model = bridge.model else { return bridge.fail("sample: no model in this call") }
       guard let times = bridge.tensor(tHandle, "sample") else { return nil }
       guard times.rank == 2, times.shape[1] == 1 else { return bridge.fail("sample: t must have shape [B, 1], got \(times.shape)") }
-      return bridge.handle(model.sample(at: times, using: &bridge.generator))
+      return bridge.handle(model.sample(at: bridge.modelTime(times), using: &bridge.generator))
     }
     t.pointee.integrate = { host, x0Handle, t0, t1, steps, g in
       let bridge = HostBridge.from(host)
       guard let model = bridge.model else { return bridge.fail("integrate: no model in this call") }
       guard let x0 = bridge.tensor(x0Handle, "integrate") else { return nil }
       do {
+        // In model time dW_t = dW_tau / sqrt(length), so the same paths need g sqrt(length).
+        let (start, length) = (bridge.horizon.lowerBound, bridge.horizonLength)
         let path = try model.integrate(
-          from: x0, startTime: t0, endTime: t1, steps: Int(steps), noise: .constant(g),
-          method: g == 0 ? .rk4 : .eulerMaruyama, using: &bridge.generator)
+          from: x0, startTime: (t0 - start) / length, endTime: (t1 - start) / length, steps: Int(steps),
+          noise: .constant(g * length.squareRoot()), method: g == 0 ? .rk4 : .eulerMaruyama, using: &bridge.generator)
         return bridge.handle(path.final)
       } catch {
         return bridge.fail("integrate: \(error)")

@@ -23,6 +23,14 @@ final class HostBridge {
   var model: NCLModel<Float>?
   var generator = SeededGenerator(seed: 0)
   var noise: NoiseSchedule = .zero
+  /// The plugin's time horizon: its times map affinely onto the model's [0, 1].
+  var horizon: ClosedRange<Double> = 0...1
+  var horizonLength: Double { horizon.upperBound - horizon.lowerBound }
+
+  /// Model time t in [0, 1] for the plugin's times.
+  func modelTime(_ t: Tensor<Float>) -> Tensor<Float> {
+    horizon == 0...1 ? t : t.affine(scale: Float(1 / horizonLength), shift: Float(-horizon.lowerBound / horizonLength))
+  }
   /// Whether fields are recorded for differentiation (loss) or evaluated cheaply (evaluate).
   var differentiable = true
   /// Messages the plugin logs; the CLI prints them.
@@ -129,18 +137,23 @@ final class HostBridge {
       return fail("field: t of shape \(t.shape) does not fit x of shape \(x.shape) (use [\(batch), 1], [\(batch)] or a scalar)")
     }
     let key = FieldKey(t: UInt(bitPattern: tHandle), x: UInt(bitPattern: xHandle))
-    let fields = fieldCache[key] ?? model.fields(t: t.count == 1 ? t.reshaped([]) : t, x: x, differentiable: differentiable)
+    let fields = fieldCache[key] ?? model.fields(t: modelTime(t.count == 1 ? t.reshaped([]) : t), x: x, differentiable: differentiable)
     fieldCache[key] = fields
+    // Rates and velocities per unit of the plugin's time: d/dtau = (1 / length) d/dt.
+    let perTime = { (v: Tensor<Float>) in self.horizon == 0...1 ? v : v * Float(1 / self.horizonLength) }
     switch Int32(kind) {
     case NCL_FIELD_LOG_DENSITY: return handle(fields.logDensity)
     case NCL_FIELD_LOG_CONDITIONALS: return handle(fields.logConditionals)
     case NCL_FIELD_CDF: return handle(fields.cdf)
-    case NCL_FIELD_TIME_DERIVATIVE: return handle(fields.timeDerivativeOfLogDensity)
+    case NCL_FIELD_TIME_DERIVATIVE: return handle(perTime(fields.timeDerivativeOfLogDensity))
     case NCL_FIELD_SCORE: return handle(fields.score)
-    case NCL_FIELD_VELOCITY: return handle(fields.velocity)
-    case NCL_FIELD_DRIFT: return handle(fields.drift(noise: noise))
-    case NCL_FIELD_FLUX: return handle(fields.flux)
-    case NCL_FIELD_DIVERGENCE_FREE: return handle(fields.divergenceFreeVelocity)
+    case NCL_FIELD_VELOCITY: return handle(perTime(fields.velocity))
+    case NCL_FIELD_DRIFT:
+      if noise.isZero { return handle(perTime(fields.velocity)) }
+      let g = noise.values(at: fields.t.detached())
+      return handle(perTime(fields.velocity) + 0.5 * g * g * fields.score)
+    case NCL_FIELD_FLUX: return handle(perTime(fields.flux))
+    case NCL_FIELD_DIVERGENCE_FREE: return handle(perTime(fields.divergenceFreeVelocity))
     default: return fail("field: unknown field \(kind)")
     }
   }

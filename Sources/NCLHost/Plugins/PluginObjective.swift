@@ -5,6 +5,9 @@ import NCLPluginAPI
 /// What a plugin's problem asks of the host: dimension, noise, suggested model and batch size.
 public struct PluginProblem: Equatable, Sendable {
   public let dimension: Int
+  /// The plugin's time horizon, mapped onto the model's [0, 1].
+  public let horizon: ClosedRange<Double>
+  /// g as a function of model time t in [0, 1], in the plugin's units of noise.
   public let noise: NoiseSchedule
   /// The model the plugin suggests, with host defaults where it left a field 0.
   public let model: ModelConfiguration
@@ -90,6 +93,7 @@ public final class PluginObjective: TrainingObjective {
       throw error
     }
     bridge.noise = problem.noise
+    bridge.horizon = problem.horizon
   }
 
   deinit {
@@ -165,6 +169,14 @@ extension PluginProblem {
     }
     guard p.dimension >= 1 else { throw fail("dimension must be >= 1") }
     dimension = Int(p.dimension)
+    if p.time_start == 0 && p.time_end == 0 {
+      horizon = 0...1
+    } else {
+      guard p.time_start.isFinite, p.time_end.isFinite, p.time_start < p.time_end else {
+        throw fail("time horizon [\(p.time_start), \(p.time_end)] must be finite with start < end")
+      }
+      horizon = p.time_start...p.time_end
+    }
     switch Int32(p.noise_kind) {
     case NCL_NOISE_CONSTANT: noise = .constant(p.noise_start)
     case NCL_NOISE_LINEAR: noise = .linear(start: p.noise_start, end: p.noise_end)

@@ -129,8 +129,8 @@ typedef struct ncl_params {
  * ------------------------------------------------------------------------------------------- */
 
 typedef uint32_t ncl_noise_kind_t;
-#define NCL_NOISE_CONSTANT 0 /* g_t = noise_start */
-#define NCL_NOISE_LINEAR 1   /* g_t = noise_start + (noise_end - noise_start) t */
+#define NCL_NOISE_CONSTANT 0 /* g = noise_start */
+#define NCL_NOISE_LINEAR 1   /* g linear from noise_start at time_start to noise_end at time_end */
 
 typedef uint32_t ncl_flux_kind_t;
 #define NCL_FLUX_TELESCOPING 0      /* default; scale flux_tau */
@@ -141,9 +141,14 @@ typedef uint32_t ncl_flux_kind_t;
 typedef struct ncl_problem {
   uint32_t struct_size;        /* mandatory: sizeof(ncl_problem_t) */
   uint32_t dimension;          /* mandatory: D >= 1 */
-  ncl_noise_kind_t noise_kind; /* the g_t of the SDE whose drift the objective uses */
-  double noise_start;
-  double noise_end;
+  /* The time horizon [time_start, time_end] in the plugin's own units (eg: days); both 0 means
+   * [0, 1]. Every time the plugin passes or receives is in these units: the host maps them onto
+   * the model's [0, 1] and scales time derivatives, velocities, fluxes and drifts to match. */
+  double time_start;
+  double time_end;
+  ncl_noise_kind_t noise_kind; /* the g of the SDE whose drift the objective uses, in the plugin's time */
+  double noise_start;          /* g at time_start */
+  double noise_end;            /* g at time_end (LINEAR) */
   /* Suggested model; the user may override each with nclhost options. 0 = host default. */
   uint32_t components;         /* K logistics per coordinate, eg: 16 */
   uint32_t hidden_width;       /* eg: 128 */
@@ -164,7 +169,8 @@ typedef struct ncl_tensor ncl_tensor_t;
 
 struct ncl_host;
 
-/* Model fields, for ncl_host_api_t.field. Shapes for t [B, 1] and x [B, D]. */
+/* Model fields, for ncl_host_api_t.field. Shapes for t [B, 1] and x [B, D]; times, rates and
+ * velocities in the units of the problem's horizon. */
 typedef uint32_t ncl_field_t;
 #define NCL_FIELD_LOG_DENSITY 0          /* log rho_t(x), [B] */
 #define NCL_FIELD_LOG_CONDITIONALS 1     /* log f_t(x_i | x_<i), [B, D] */
@@ -247,7 +253,8 @@ typedef struct ncl_host_api {
    * sampler; use score-function or importance weights for gradients of expectations). */
   ncl_tensor_t *(*sample)(const struct ncl_host *host, const ncl_tensor_t *t);
   /* Integrates x0 [B, D] from t0 to t1 in `steps` steps along the drift for constant noise g
-   * (g = 0: the probability-flow ODE by RK4; g > 0: Euler-Maruyama). Constant result. [eval] */
+   * (g = 0: the probability-flow ODE by RK4; g > 0: Euler-Maruyama), times and g in the units of
+   * the problem's horizon. Constant result. [eval] */
   ncl_tensor_t *(*integrate)(const struct ncl_host *host, const ncl_tensor_t *x0, double t0, double t1, int32_t steps, double g);
 
   /* --- arithmetic --- */

@@ -9,12 +9,13 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-enum { P_MODE, P_DATA, P_SCALE, P_COUNT };
+enum { P_MODE, P_DATA, P_SCALE, P_HORIZON, P_COUNT };
 
 static const ncl_param_info_t params[P_COUNT] = {
   {sizeof(ncl_param_info_t), "mode", NCL_PARAM_CHOICE, "ok", 0, -1, "ok|crash|nan|stale_handle|fail_create", "behaviour under test"},
   {sizeof(ncl_param_info_t), "data", NCL_PARAM_PATH, "", 0, -1, NULL, "optional file of numbers, one per line"},
   {sizeof(ncl_param_info_t), "scale", NCL_PARAM_FLOAT, "1", 0.1, 10, NULL, "standard deviation of the target"},
+  {sizeof(ncl_param_info_t), "horizon", NCL_PARAM_FLOAT, "0", 0, 1000, NULL, "time horizon [0, horizon] (0: the default [0, 1])"},
 };
 
 typedef struct {
@@ -110,6 +111,7 @@ static ncl_status_t create(const ncl_host_t *host, const ncl_params_t *p, ncl_ob
   s->scale = p->values[P_SCALE].number;
   s->data_mean = mean;
   s->problem = (ncl_problem_t){.struct_size = sizeof(ncl_problem_t), .dimension = 1, .components = 2,
+                               .time_end = p->values[P_HORIZON].number, .noise_start = 0.5,
                                .hidden_width = 8, .hidden_layers = 1, .batch_size = 64};
   o->struct_size = sizeof *o;
   o->ctx = s;

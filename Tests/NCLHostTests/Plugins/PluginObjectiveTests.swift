@@ -2,6 +2,7 @@
 import XCTest
 import Foundation
 @testable import NCLHost
+import NCLPluginAPI
 import _NCLTestSupport
 
 final class PluginObjectiveTests: XCTestCase {
@@ -26,7 +27,7 @@ final class PluginObjectiveTests: XCTestCase {
     XCTAssertTrue(message([("data", "/no/such/file.txt")]).contains("names no file"))
     XCTAssertTrue(message([("scale", "2"), ("scale", "3")]).contains("set twice"))
     let values = try d.resolve([("scale", "2.5")])
-    XCTAssertEqual(values.map(\.text), ["ok", "", "2.5"])
+    XCTAssertEqual(values.map(\.text), ["ok", "", "2.5", "0"])
     XCTAssertEqual(values[2].number, 2.5)
   }
 
@@ -87,6 +88,40 @@ final class PluginObjectiveTests: XCTestCase {
     XCTAssertThrowsError(try o.loss(model: model, step: 2, generator: &g)) { error in
       XCTAssertTrue("\(error)".contains("invalid tensor handle"), "\(error)")
       XCTAssertTrue("\(error)".contains("kept from an earlier call"), "\(error)")
+    }
+  }
+
+  /// A plugin working on [0, 30] sees times in its units: fields at tau = 15 are the model's at
+  /// t = 0.5, with rates and velocities per unit of tau (divided by 30) and g in those units.
+  func testTimeHorizonMapsOntoTheModelsUnitInterval() throws {
+    let o = try objective([("horizon", "30")])
+    XCTAssertEqual(o.problem.horizon, 0...30)
+    let model = try NCLModel<Float>(configuration: o.problem.model, seed: 5).detached()
+    let x = Tensor<Float>(shape: [3, 1], scalars: [-1, 0.2, 1.5])
+    let reference = model.fields(t: Tensor(Float(0.5)), x: x, differentiable: false)
+    let bridge = o.bridge
+    bridge.model = model
+    bridge.differentiable = false
+    defer { bridge.model = nil }
+    let api = bridge.host.pointee.api.pointee
+    func read(_ handle: OpaquePointer?) -> [Float] {
+      XCTAssertNotNil(handle, bridge.lastError ?? "")
+      return bridge.tensor(handle, "test")?.scalars ?? []
+    }
+    bridge.withCall {
+      let tau = api.full(bridge.host, 15, nil, 0)
+      var shape: [Int64] = [3, 1]
+      let points = api.tensor(bridge.host, x.scalars.map(Double.init), &shape, 2)
+      XCTAssertEqual(read(api.field(bridge.host, ncl_field_t(NCL_FIELD_LOG_DENSITY), tau, points)), reference.logDensity.scalars)
+      let velocity = read(api.field(bridge.host, ncl_field_t(NCL_FIELD_VELOCITY), tau, points))
+      for (v, r) in zip(velocity, reference.velocity.scalars) { XCTAssertEqual(v, r / 30, accuracy: 1e-6 * max(1, abs(r))) }
+      let rate = read(api.field(bridge.host, ncl_field_t(NCL_FIELD_TIME_DERIVATIVE), tau, points))
+      for (v, r) in zip(rate, reference.timeDerivativeOfLogDensity.scalars) { XCTAssertEqual(v, r / 30, accuracy: 1e-6 * max(1, abs(r))) }
+      // Drift in the plugin's time: j / rho per unit tau + (g^2 / 2) score with the plugin's g = 0.5.
+      let drift = read(api.field(bridge.host, ncl_field_t(NCL_FIELD_DRIFT), tau, points))
+      for i in 0..<3 {
+        XCTAssertEqual(drift[i], reference.velocity.scalars[i] / 30 + 0.125 * reference.score.scalars[i], accuracy: 1e-5)
+      }
     }
   }
 }
