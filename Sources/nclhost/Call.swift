@@ -18,7 +18,11 @@ extension NCLHostCommand {
 
     @OptionGroup var plugins: PluginOptions
 
+    @Flag(help: "Run the plugin in a child process: a crash is reported instead of killing the host.")
+    var isolate = false
+
     func run() throws {
+      if isolate && !Isolation.isChild { return try Isolation.runInChild(plugin: plugin) }
       let result = try plugins.plugin(plugin).call(function: function, arguments: arguments)
       if result != .void { print(result) }
     }
