@@ -10,7 +10,7 @@
 ///
 /// With `factorized` the x inputs are cut entirely: each coordinate's law depends on t alone
 /// (the factorized model of the method note).
-public struct MADE<Scalar: TensorScalar> {
+public struct MADE<Scalar: TensorScalar>: LayerStack {
   public let dimension: Int
   public let timeFeatures: TimeFeatures
   public let outputsPerCoordinate: Int
@@ -66,16 +66,5 @@ public struct MADE<Scalar: TensorScalar> {
       if layer < weights.count - 1 { h = activation(h) }
     }
     return h.reshaped([x.shape[0], dimension, outputsPerCoordinate])
-  }
-
-  public var parameters: [Tensor<Scalar>] {
-    get { zip(weights, biases).flatMap { [$0, $1] } }
-    set {
-      precondition(newValue.count == 2 * weights.count, "\(newValue.count) parameters for \(weights.count) layers")
-      for layer in weights.indices {
-        weights[layer] = newValue[2 * layer]
-        biases[layer] = newValue[2 * layer + 1]
-      }
-    }
   }
 }

@@ -1,7 +1,7 @@
 // A fully connected network with smooth activations.
 
 /// x -> W_L act(... act(W_1 x + b_1) ...) + b_L, weights stored [out, in] as in `Tensor.linear`.
-public struct MLP<Scalar: TensorScalar> {
+public struct MLP<Scalar: TensorScalar>: LayerStack {
   public var weights: [Tensor<Scalar>]
   public var biases: [Tensor<Scalar>]
   public let activation: Activation
@@ -33,18 +33,4 @@ public struct MLP<Scalar: TensorScalar> {
     }
     return h
   }
-
-  /// Weights then biases, layer by layer: the order optimizers and checkpoints use.
-  public var parameters: [Tensor<Scalar>] {
-    get { zip(weights, biases).flatMap { [$0, $1] } }
-    set {
-      precondition(newValue.count == 2 * weights.count, "\(newValue.count) parameters for \(weights.count) layers")
-      for layer in weights.indices {
-        weights[layer] = newValue[2 * layer]
-        biases[layer] = newValue[2 * layer + 1]
-      }
-    }
-  }
-
-  public var parameterCount: Int { parameters.map(\.count).reduce(0, +) }
 }

@@ -63,55 +63,56 @@ extension PluginDescriptor {
     guard d.create != nil else { throw PluginLoadError.invalidDescriptor(path: path, field: "create is NULL") }
 
     var parameters: [PluginParameter] = []
-    if d.param_count > 0 {
-      guard let base = d.params else { throw PluginLoadError.invalidDescriptor(path: path, field: "params is NULL but param_count is \(d.param_count)") }
-      let stride = Int(base.pointee.struct_size)
-      guard stride >= MemoryLayout<ncl_param_info_t>.size else {
-        throw PluginLoadError.invalidDescriptor(path: path, field: "params[0].struct_size \(stride) < \(MemoryLayout<ncl_param_info_t>.size)")
+    for (i, p) in try Self.elements(d.params, count: d.param_count, field: "params", path: path).enumerated() {
+      let label = "params[\(i)]"
+      let name = try text(p.name, "\(label).name")
+      guard let kind = PluginParameter.Kind(code: p.type) else {
+        throw PluginLoadError.invalidDescriptor(path: path, field: "\(label) '\(name)': unknown type \(p.type)")
       }
-      for i in 0..<Int(d.param_count) {
-        let p = (UnsafeRawPointer(base) + i * stride).assumingMemoryBound(to: ncl_param_info_t.self).pointee
-        let label = "params[\(i)]"
-        let name = try text(p.name, "\(label).name")
-        guard let kind = PluginParameter.Kind(code: p.type) else {
-          throw PluginLoadError.invalidDescriptor(path: path, field: "\(label) '\(name)': unknown type \(p.type)")
-        }
-        let choices = p.choices.map { String(cString: $0).split(separator: "|").map(String.init) } ?? []
-        if kind == .choice && choices.isEmpty {
-          throw PluginLoadError.invalidDescriptor(path: path, field: "\(label) '\(name)': a choice parameter needs choices")
-        }
-        let range = (kind == .float || kind == .int) && p.min_value <= p.max_value ? p.min_value...p.max_value : nil
-        parameters.append(PluginParameter(
-          name: name, kind: kind, defaultValue: try text(p.default_value, "\(label).default_value"),
-          range: range, choices: choices, help: try text(p.help, "\(label).help")))
+      let choices = p.choices.map { String(cString: $0).split(separator: "|").map(String.init) } ?? []
+      if kind == .choice && choices.isEmpty {
+        throw PluginLoadError.invalidDescriptor(path: path, field: "\(label) '\(name)': a choice parameter needs choices")
       }
-      if let duplicate = Dictionary(grouping: parameters, by: \.name).first(where: { $0.value.count > 1 })?.key {
-        throw PluginLoadError.invalidDescriptor(path: path, field: "parameter '\(duplicate)' is declared twice")
-      }
+      let range = (kind == .float || kind == .int) && p.min_value <= p.max_value ? p.min_value...p.max_value : nil
+      parameters.append(PluginParameter(
+        name: name, kind: kind, defaultValue: try text(p.default_value, "\(label).default_value"),
+        range: range, choices: choices, help: try text(p.help, "\(label).help")))
+    }
+    if let duplicate = Dictionary(grouping: parameters, by: \.name).first(where: { $0.value.count > 1 })?.key {
+      throw PluginLoadError.invalidDescriptor(path: path, field: "parameter '\(duplicate)' is declared twice")
     }
     self.parameters = parameters
 
     var functions: [PluginFunction] = []
-    if d.function_count > 0 {
-      guard let base = d.functions else { throw PluginLoadError.invalidDescriptor(path: path, field: "functions is NULL but function_count is \(d.function_count)") }
-      let stride = Int(base.pointee.struct_size)
-      guard stride >= MemoryLayout<ncl_function_info_t>.size else {
-        throw PluginLoadError.invalidDescriptor(path: path, field: "functions[0].struct_size \(stride) < \(MemoryLayout<ncl_function_info_t>.size)")
+    for (i, f) in try Self.elements(d.functions, count: d.function_count, field: "functions", path: path).enumerated() {
+      let label = "functions[\(i)]"
+      let signatureText = try text(f.signature, "\(label).signature")
+      let signature: ForeignSignature
+      do { signature = try ForeignSignature(parsing: signatureText) } catch {
+        throw PluginLoadError.invalidDescriptor(path: path, field: "\(label) signature '\(signatureText)': \(error)")
       }
-      for i in 0..<Int(d.function_count) {
-        let f = (UnsafeRawPointer(base) + i * stride).assumingMemoryBound(to: ncl_function_info_t.self).pointee
-        let label = "functions[\(i)]"
-        let signatureText = try text(f.signature, "\(label).signature")
-        let signature: ForeignSignature
-        do { signature = try ForeignSignature(parsing: signatureText) } catch {
-          throw PluginLoadError.invalidDescriptor(path: path, field: "\(label) signature '\(signatureText)': \(error)")
-        }
-        functions.append(PluginFunction(
-          name: try text(f.name, "\(label).name"), symbol: try text(f.symbol, "\(label).symbol"),
-          signature: signature, help: try text(f.help, "\(label).help")))
-      }
+      functions.append(PluginFunction(
+        name: try text(f.name, "\(label).name"), symbol: try text(f.symbol, "\(label).symbol"),
+        signature: signature, help: try text(f.help, "\(label).help")))
     }
     self.functions = functions
+  }
+}
+
+extension PluginDescriptor {
+  /// The elements of a descriptor array, stepping by the first element's struct_size so that
+  /// arrays of later, larger structs still read correctly.
+  static func elements<Element>(
+    _ base: UnsafePointer<Element>?, count: UInt32, field: String, path: String
+  ) throws -> [Element] {
+    guard count > 0 else { return [] }
+    guard let base else { throw PluginLoadError.invalidDescriptor(path: path, field: "\(field) is NULL but its count is \(count)") }
+    // Every element struct starts with its uint32_t struct_size.
+    let stride = Int(UnsafeRawPointer(base).load(as: UInt32.self))
+    guard stride >= MemoryLayout<Element>.size else {
+      throw PluginLoadError.invalidDescriptor(path: path, field: "\(field)[0].struct_size \(stride) < \(MemoryLayout<Element>.size)")
+    }
+    return (0..<Int(count)).map { i in (UnsafeRawPointer(base) + i * stride).assumingMemoryBound(to: Element.self).pointee }
   }
 }
 

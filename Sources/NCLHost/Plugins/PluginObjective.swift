@@ -111,16 +111,23 @@ public final class PluginObjective: TrainingObjective {
     return PluginError(plugin: library.descriptor.name, call: call, status: status, message: message.isEmpty ? "(no message)" : message)
   }
 
-  public func loss(model: NCLModel<Float>, step: Int, generator: inout SeededGenerator) throws -> (loss: Tensor<Float>, terms: [String: Double]) {
+  /// One call into the plugin with `model` and the trainer's generator lent to the bridge.
+  private func call<R>(
+    model: NCLModel<Float>, differentiable: Bool, generator: inout SeededGenerator, _ body: () throws -> R
+  ) rethrows -> R {
     bridge.model = model
     bridge.generator = generator
-    bridge.differentiable = true
+    bridge.differentiable = differentiable
     defer {
       generator = bridge.generator
       bridge.model = nil
     }
     errorBuffer[0] = 0
-    return try bridge.withCall {
+    return try bridge.withCall(body)
+  }
+
+  public func loss(model: NCLModel<Float>, step: Int, generator: inout SeededGenerator) throws -> (loss: Tensor<Float>, terms: [String: Double]) {
+    try call(model: model, differentiable: true, generator: &generator) {
       var info = ncl_step_info_t(struct_size: UInt32(MemoryLayout<ncl_step_info_t>.size), step: Int64(step), total_steps: 0)
       var handle: OpaquePointer?
       let status = objective.pointee.loss(objective, bridge.host, &info, &handle, errorBuffer, Int(NCL_MESSAGE_SIZE))
@@ -136,17 +143,9 @@ public final class PluginObjective: TrainingObjective {
 
   public func evaluate(model: NCLModel<Float>, generator: inout SeededGenerator) throws -> [String: Double] {
     guard let evaluate = objective.pointee.evaluate else { return [:] }
-    bridge.model = model.detached()
-    bridge.generator = generator
-    bridge.differentiable = false
-    defer {
-      generator = bridge.generator
-      bridge.model = nil
-    }
-    errorBuffer[0] = 0
     final class Sink { var metrics: [String: Double] = [:] }
     let sink = Sink()
-    return try bridge.withCall {
+    return try call(model: model.detached(), differentiable: false, generator: &generator) {
       var cSink = ncl_metric_sink_t(sink_data: Unmanaged.passUnretained(sink).toOpaque()) { sink, name, value in
         guard let sink, let name else { return }
         let box = Unmanaged<Sink>.fromOpaque(sink.pointee.sink_data).takeUnretainedValue()
