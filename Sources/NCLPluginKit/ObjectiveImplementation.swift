@@ -1,0 +1,70 @@
+// What a Swift plugin implements; the kit provides the C entry points around it.
+import NCLPluginAPI
+
+/// Where a training step stands.
+public struct StepInfo: Sendable, Equatable {
+  /// 1-based.
+  public let step: Int
+  /// 0 when the host does not say.
+  public let totalSteps: Int
+}
+
+/// Identity, parameters and extra functions of a plugin, as `nclhost list` and `info` show them.
+public struct PluginInfo: Sendable {
+  /// Reverse DNS, eg: "org.ncl.dynamical-ot".
+  public let id: String
+  /// What users type, eg: "DynamicalOT".
+  public let name: String
+  public let version: String
+  /// One line.
+  public let description: String
+  public let parameters: [ParameterDeclaration]
+  public let functions: [FunctionDeclaration]
+
+  public init(id: String, name: String, version: String, description: String,
+              parameters: [ParameterDeclaration] = [], functions: [FunctionDeclaration] = []) {
+    self.id = id
+    self.name = name
+    self.version = version
+    self.description = description
+    self.parameters = parameters
+    self.functions = functions
+  }
+}
+
+/// A plugin's objective in Swift. One instance per run: the host calls `init` from `create`,
+/// `loss` once per step, `evaluate` for metrics, and drops the instance in `destroy`.
+///
+/// Export the plugin with one function in the library:
+///
+/// ```swift
+/// @_cdecl("ncl_plugin_entry")
+/// public func entry() -> UnsafePointer<ncl_plugin_descriptor_t> { MyObjective.descriptor }
+/// ```
+///
+/// Errors thrown from any requirement reach the user with their status (`ObjectiveError`) and
+/// message. Keep no `PluginTensor` across calls: handles die with the call that made them.
+/// Draw randomness from `host.uniform` / `host.normal` so runs are reproducible and resumable.
+public protocol ObjectiveImplementation: AnyObject {
+  /// The descriptor's contents. Read once, when the library is first listed or loaded.
+  static var plugin: PluginInfo { get }
+
+  /// [create] Validates the values (beyond what the host already checked), loads data.
+  init(parameters: ParameterValues, host: PluginHost) throws
+
+  /// [create] The problem; read once, right after `init`.
+  var problem: ProblemDescription { get }
+
+  /// [train-step] The scalar loss of one step, built from the host's operations.
+  func loss(host: PluginHost, step: StepInfo) throws -> PluginTensor
+
+  /// [eval] Named metrics of the current model.
+  func evaluate(host: PluginHost) throws -> [String: Double]
+}
+
+extension ObjectiveImplementation {
+  public func evaluate(host: PluginHost) throws -> [String: Double] { [:] }
+
+  /// The plugin's descriptor, built on first use and kept for the life of the process.
+  public static var descriptor: UnsafePointer<ncl_plugin_descriptor_t> { PluginExport.descriptor(for: Self.self) }
+}
