@@ -3,7 +3,7 @@
  *
  * Build:  cc -std=c11 -O2 -shared -fPIC -fvisibility=hidden -I ../../Sources/NCLPluginAPI/include \
  *            gaussian_transport.c -o libgaussian_transport.so -lm
- * Run:    nclhost run GaussianTransport --plugin-path . --set mean1=2 --steps 500
+ * Run:    nclhost run GaussianTransport --plugin-path . --steps 2000
  */
 #include <math.h>
 #include <stdio.h>

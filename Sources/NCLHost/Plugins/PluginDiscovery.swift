@@ -45,11 +45,13 @@ public enum PluginDiscovery {
   }
 
   /// Shared libraries under `directory`, recursively, sorted for a stable order.
+  /// A symlinked directory (SwiftPM's `.build/release` is one) is followed.
   public static func candidates(in directory: String) -> [String] {
-    guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
+    let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+    guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
     var found: [String] = []
     while let relative = walker.nextObject() as? String {
-      if relative.hasSuffix(librarySuffix) { found.append(directory + "/" + relative) }
+      if relative.hasSuffix(librarySuffix) { found.append(root + "/" + relative) }
     }
     return found.sorted()
   }

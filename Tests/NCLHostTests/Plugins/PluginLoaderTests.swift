@@ -122,4 +122,12 @@ final class PluginLoaderTests: XCTestCase {
     XCTAssertThrowsError(try ForeignSignature(parsing: "d"))
     XCTAssertThrowsError(try ForeignSignature(parsing: "d(v)"))
   }
+
+  func testSymlinkedSearchDirectoryIsFollowed() throws {
+    let library = try fixture("fixture")
+    let link = PluginFixtures.directory.appendingPathComponent("linked-plugins")
+    try? FileManager.default.removeItem(at: link)
+    try FileManager.default.createSymbolicLink(at: link, withDestinationURL: library.deletingLastPathComponent())
+    XCTAssertTrue(PluginDiscovery.candidates(in: link.path).contains { $0.hasSuffix("/libfixture.so") })
+  }
 }
