@@ -7,7 +7,7 @@ extension HostBridge {
   static let api: UnsafePointer<ncl_host_api_t> = {
     let table = UnsafeMutablePointer<ncl_host_api_t>.allocate(capacity: 1)
     table.initialize(to: ncl_host_api_t())
-    table.pointee.struct_size = UInt32(MemoryLayout<ncl_host_api_t>.size)
+    table.pointee.struct_size = UInt32(MemoryLayout<ncl_host_api_t>.stride)
     fill(table)
     return UnsafePointer(table)
   }()

@@ -44,7 +44,7 @@ final class HostBridge {
     host = .allocate(capacity: 1)
     host.initialize(to: ncl_host_t(
       abi_version: ncl_version_t(major: UInt32(NCL_ABI_VERSION_MAJOR), minor: UInt32(NCL_ABI_VERSION_MINOR), revision: UInt32(NCL_ABI_VERSION_REVISION)),
-      struct_size: UInt32(MemoryLayout<ncl_host_t>.size),
+      struct_size: UInt32(MemoryLayout<ncl_host_t>.stride),
       name: UnsafePointer(hostName), version: UnsafePointer(hostVersion),
       host_data: nil, api: HostBridge.api))
     host.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()

@@ -44,7 +44,7 @@ extension PluginDescriptor {
     guard ncl_version_is_compatible(d.abi_version) != 0 else {
       throw PluginLoadError.incompatibleABI(path: path, found: abi, expected: host)
     }
-    let minimum = MemoryLayout<ncl_plugin_descriptor_t>.size
+    let minimum = MemoryLayout<ncl_plugin_descriptor_t>.stride
     guard Int(d.struct_size) >= minimum else {
       throw PluginLoadError.descriptorTooSmall(path: path, size: Int(d.struct_size), minimum: minimum)
     }

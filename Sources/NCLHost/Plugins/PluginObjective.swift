@@ -60,7 +60,7 @@ public final class PluginObjective: TrainingObjective {
     errorBuffer.initialize(repeating: 0, count: Int(NCL_MESSAGE_SIZE))
     var out: UnsafeMutablePointer<ncl_objective_t>?
     let status = cValues.withUnsafeBufferPointer { buffer -> ncl_status_t in
-      var params = ncl_params_t(struct_size: UInt32(MemoryLayout<ncl_params_t>.size), count: UInt32(values.count), values: buffer.baseAddress)
+      var params = ncl_params_t(struct_size: UInt32(MemoryLayout<ncl_params_t>.stride), count: UInt32(values.count), values: buffer.baseAddress)
       return bridge.withCall { library.raw.pointee.create(bridge.host, &params, &out, errorBuffer, Int(NCL_MESSAGE_SIZE)) }
     }
     guard status == NCL_OK else {
@@ -75,9 +75,9 @@ public final class PluginObjective: TrainingObjective {
     func invalid(_ what: String) -> PluginError {
       PluginError(plugin: name, call: "create", status: NCL_ERROR_INTERNAL, message: what)
     }
-    guard Int(out.pointee.struct_size) >= MemoryLayout<ncl_objective_t>.size else {
+    guard Int(out.pointee.struct_size) >= MemoryLayout<ncl_objective_t>.stride else {
       errorBuffer.deallocate()
-      throw invalid("objective struct_size \(out.pointee.struct_size) < \(MemoryLayout<ncl_objective_t>.size)")
+      throw invalid("objective struct_size \(out.pointee.struct_size) < \(MemoryLayout<ncl_objective_t>.stride)")
     }
     guard out.pointee.loss != nil, out.pointee.destroy != nil, let rawProblem = out.pointee.problem else {
       out.pointee.destroy?(out)
@@ -128,7 +128,7 @@ public final class PluginObjective: TrainingObjective {
 
   public func loss(model: NCLModel<Float>, step: Int, generator: inout SeededGenerator) throws -> (loss: Tensor<Float>, terms: [String: Double]) {
     try call(model: model, differentiable: true, generator: &generator) {
-      var info = ncl_step_info_t(struct_size: UInt32(MemoryLayout<ncl_step_info_t>.size), step: Int64(step), total_steps: 0)
+      var info = ncl_step_info_t(struct_size: UInt32(MemoryLayout<ncl_step_info_t>.stride), step: Int64(step), total_steps: 0)
       var handle: OpaquePointer?
       let status = objective.pointee.loss(objective, bridge.host, &info, &handle, errorBuffer, Int(NCL_MESSAGE_SIZE))
       guard status == NCL_OK else { throw failure("loss", status) }
@@ -163,8 +163,8 @@ extension PluginProblem {
     func fail(_ message: String) -> PluginError {
       PluginError(plugin: plugin, call: "create", status: NCL_ERROR_INTERNAL, message: "problem: \(message)")
     }
-    guard Int(p.struct_size) >= MemoryLayout<ncl_problem_t>.size else {
-      throw fail("struct_size \(p.struct_size) < \(MemoryLayout<ncl_problem_t>.size)")
+    guard Int(p.struct_size) >= MemoryLayout<ncl_problem_t>.stride else {
+      throw fail("struct_size \(p.struct_size) < \(MemoryLayout<ncl_problem_t>.stride)")
     }
     guard p.dimension >= 1 else { throw fail("dimension must be >= 1") }
     dimension = Int(p.dimension)
