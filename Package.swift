@@ -7,8 +7,10 @@ let package = Package(
   products: [
     .library(name: "NCLHost", targets: ["NCLHost"]),
     .library(name: "NCLPluginAPI", targets: ["NCLPluginAPI"]),
+    .library(name: "NCLPluginKit", type: .static, targets: ["NCLPluginKit"]),
     .executable(name: "nclhost", targets: ["nclhost"]),
     .executable(name: "ncl-bench", targets: ["ncl-bench"]),
+    .library(name: "DynamicalOT", type: .dynamic, targets: ["DynamicalOT"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -17,6 +19,7 @@ let package = Package(
   targets: [
     // MARK: - Public API
     .target(name: "NCLPluginAPI", path: "Sources/NCLPluginAPI"),
+    .target(name: "NCLPluginKit", dependencies: ["NCLPluginAPI"], path: "Sources/NCLPluginKit"),
     .target(
       name: "NCLHost",
       dependencies: ["COpenBLAS", "CFFI", "NCLPluginAPI", .product(name: "Numerics", package: "swift-numerics")],
@@ -33,12 +36,19 @@ let package = Package(
     .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
     .target(name: "_NCLTestSupport", dependencies: ["NCLHost"], path: "Sources/_NCLTestSupport"),
 
+    // MARK: - Plugins
+    .target(name: "DynamicalOT", dependencies: ["NCLPluginKit", "NCLPluginAPI"], path: "Plugins/DynamicalOT",
+            exclude: ["README.md", "docs"]),
+
     // MARK: - Benchmarks
     .executableTarget(name: "ncl-bench", dependencies: ["NCLHost"], path: "bench/ncl-bench"),
 
     // MARK: - Tests
     .testTarget(name: "NCLHostTests", dependencies: ["NCLHost", "_NCLTestSupport"],
                 path: "Tests/NCLHostTests"),
+    .testTarget(name: "NCLPluginKitTests", dependencies: ["NCLPluginKit"], path: "Tests/NCLPluginKitTests"),
+    // Loads the built libDynamicalOT.so through the real loader (no link dependency on the plugin).
+    .testTarget(name: "DynamicalOTTests", dependencies: ["NCLHost", "_NCLTestSupport"], path: "Tests/DynamicalOTTests"),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -10,9 +10,6 @@ enum CStrings {
   /// A copy of `text` that is never freed: descriptor strings live for the process.
   static func permanent(_ text: String) -> UnsafePointer<CChar> { UnsafePointer(strdup(text)!) }
 
-  /// `text` copied, or NULL when nil.
-  static func permanent(_ text: String?) -> UnsafePointer<CChar>? { text.map { permanent($0) } }
-
   /// A never-freed array holding `elements`.
   static func permanentArray<T>(_ elements: [T]) -> UnsafePointer<T>? {
     guard !elements.isEmpty else { return nil }

@@ -35,12 +35,15 @@ public struct PluginInfo: Sendable {
 /// A plugin's objective in Swift. One instance per run: the host calls `init` from `create`,
 /// `loss` once per step, `evaluate` for metrics, and drops the instance in `destroy`.
 ///
-/// Export the plugin with one function in the library:
+/// Export the plugin with the entry symbol in the library:
 ///
 /// ```swift
 /// @_cdecl("ncl_plugin_entry")
-/// public func entry() -> UnsafePointer<ncl_plugin_descriptor_t> { MyObjective.descriptor }
+/// public func nclPluginEntry() -> UnsafePointer<ncl_plugin_descriptor_t> { MyObjective.descriptor }
 /// ```
+///
+/// (`descriptor` keeps the type in a slot of the kit, one per image; a library or test binary
+/// that holds several objective types uses `PluginExport.descriptor(_:create:)` instead.)
 ///
 /// Errors thrown from any requirement reach the user with their status (`ObjectiveError`) and
 /// message. Keep no `PluginTensor` across calls: handles die with the call that made them.
@@ -66,5 +69,13 @@ extension ObjectiveImplementation {
   public func evaluate(host: PluginHost) throws -> [String: Double] { [:] }
 
   /// The plugin's descriptor, built on first use and kept for the life of the process.
-  public static var descriptor: UnsafePointer<ncl_plugin_descriptor_t> { PluginExport.descriptor(for: Self.self) }
+  public static var descriptor: UnsafePointer<ncl_plugin_descriptor_t> { PluginExport.registeredDescriptor(for: Self.self) }
+
+  /// The descriptor's `create` for this type: call it from the closure given to `PluginExport.descriptor`.
+  public static func create(
+    _ host: UnsafePointer<ncl_host_t>?, _ params: UnsafePointer<ncl_params_t>?,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<ncl_objective_t>?>?, _ err: UnsafeMutablePointer<CChar>?, _ capacity: Int
+  ) -> ncl_status_t {
+    PluginExport.create(Self.self, host, params, out, err, capacity)
+  }
 }

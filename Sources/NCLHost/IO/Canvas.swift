@@ -145,7 +145,7 @@ public struct Canvas {
 
   /// A filled disc, antialiased.
   public mutating func fillCircle(center: SIMD2<Double>, radius: Double, color: RGBColor, alpha: Double = 1) {
-    guard center.x.isFinite, center.y.isFinite, radius > 0 else { return }
+    guard isNearCanvas(center, by: radius), radius > 0 else { return }
     let r = clip.intersection(bounds)
     let x0 = max(r.x, Int((center.x - radius - 1).rounded(.down))), x1 = min(r.maxX - 1, Int((center.x + radius + 1).rounded(.up)))
     let y0 = max(r.y, Int((center.y - radius - 1).rounded(.down))), y1 = min(r.maxY - 1, Int((center.y + radius + 1).rounded(.up)))
@@ -162,7 +162,7 @@ public struct Canvas {
   /// A filled triangle, antialiased: coverage from the signed distance to the nearest edge.
   public mutating func fillTriangle(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, color: RGBColor, alpha: Double = 1) {
     let corners = [a, b, c]
-    guard corners.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else { return }
+    guard corners.allSatisfy({ isNearCanvas($0, by: 0) }) else { return }
     let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)
     guard area != 0 else { return }
     // Edge k: inward unit normal n_k and offset, so that inside points have n . p - offset > 0.
@@ -293,6 +293,9 @@ public struct Canvas {
     into coverage: inout [Int: (Double, RGBColor)]
   ) {
     guard a.x.isFinite, a.y.isFinite, b.x.isFinite, b.y.isFinite, lineWidth > 0 else { return }
+    // Paths that diverge reach coordinates no Int can hold: keep only the part near the canvas.
+    let margin = Double(max(width, height)) + 16
+    guard let (a, b) = Self.clipSegment(a, b, to: -margin...(2 * margin)) else { return }
     let half = max(lineWidth, 1) / 2
     let strength = min(lineWidth, 1)
     let r = clip.intersection(bounds)
@@ -313,6 +316,30 @@ public struct Canvas {
         coverage[key] = (cover, color)
       }
     }
+  }
+
+  /// Finite and within a canvas-sized margin (plus `extent`) of it: safe to convert to Int, and
+  /// anything farther is invisible anyway (shapes far away, such as the ends of diverging paths).
+  func isNearCanvas(_ p: SIMD2<Double>, by extent: Double) -> Bool {
+    let margin = Double(max(width, height)) + 16 + extent
+    return p.x.isFinite && p.y.isFinite && p.x > -margin && p.x < 2 * margin && p.y > -margin && p.y < 2 * margin
+  }
+
+  /// The part of segment ab inside the square `range` x `range` (Liang-Barsky), or nil.
+  static func clipSegment(_ a: SIMD2<Double>, _ b: SIMD2<Double>, to range: ClosedRange<Double>) -> (SIMD2<Double>, SIMD2<Double>)? {
+    let d = b - a
+    var (enter, leave) = (0.0, 1.0)
+    for (p, q) in [(-d.x, a.x - range.lowerBound), (d.x, range.upperBound - a.x),
+                   (-d.y, a.y - range.lowerBound), (d.y, range.upperBound - a.y)] {
+      if p == 0 {
+        if q < 0 { return nil }
+      } else {
+        let r = q / p
+        if p < 0 { enter = max(enter, r) } else { leave = min(leave, r) }
+      }
+    }
+    guard enter <= leave else { return nil }
+    return (a + enter * d, a + leave * d)
   }
 
   private mutating func flush(_ coverage: [Int: (Double, RGBColor)], alpha: Double) {

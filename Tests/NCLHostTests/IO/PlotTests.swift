@@ -394,6 +394,21 @@ final class PlotTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
   }
 
+
+  /// Diverging paths (huge but finite coordinates) are clipped, not converted to Int.
+  func testHugeCoordinatesAreClippedNotTrapped() throws {
+    var canvas = Canvas(width: 40, height: 30)
+    canvas.polyline([SIMD2(5, 5), SIMD2(1e300, 3e299), SIMD2(-1e308, 20)], colors: [RGBColor(0, 0, 0)])
+    canvas.fillCircle(center: SIMD2(1e300, 5), radius: 2, color: RGBColor(0, 0, 0))
+    canvas.fillTriangle(SIMD2(1e300, 5), SIMD2(0, 0), SIMD2(5, 9), color: RGBColor(0, 0, 0))
+    canvas.line(from: SIMD2(-1e300, 15), to: SIMD2(1e300, 15), color: RGBColor(0, 0, 0))  // must not trap
+    canvas.line(from: SIMD2(-1e7, 15.5), to: SIMD2(1e7, 15.5), color: RGBColor(0, 0, 0))
+    XCTAssertLessThan(canvas[20, 15].red, 128, "the horizontal line across the canvas is drawn")
+    XCTAssertNil(Canvas.clipSegment(SIMD2(-1e9, -1e9), SIMD2(-1e8, -1e9), to: 0...100))
+    let clipped = try XCTUnwrap(Canvas.clipSegment(SIMD2(50, 50), SIMD2(1e12, 50), to: 0...100))
+    XCTAssertEqual(clipped.0, SIMD2(50, 50))
+    XCTAssertEqual(clipped.1.x, 100, accuracy: 1e-6)
+  }
 }
 
 /// python3 (with zlib) is part of every machine this project builds on; the checks that decode

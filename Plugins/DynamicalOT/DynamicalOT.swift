@@ -1,0 +1,160 @@
+// DynamicalOT: least-action diffusion between given marginals, learned without simulation.
+import NCLPluginAPI
+import NCLPluginKit
+
+/// The objective (see README.md for the math):
+///
+///   L = sum_k -E_{p_k} log rho_{t_k}  +  kinetic_weight * int E_{rho_t} |u_t|^2 / 2 dt
+///       + jacobian_weight * int E_{rho_t} |grad u_t - grad u_t^T|_F^2 dt,
+///
+/// over the marginals p_k at times t_k that are not left out, with u the drift of the SDE with
+/// noise g (g = 0: the probability-flow velocity), and expectations under the model estimated by
+/// importance sampling from a proposal or by the score function with a baseline.
+public final class DynamicalOT: ObjectiveImplementation {
+  public static let plugin = PluginInfo(
+    id: "org.ncl.dynamical-ot", name: "DynamicalOT", version: "0.1.0",
+    description: "Dynamical optimal transport: least-action diffusion between marginals (2-D toys, Gaussians, CSV, population snapshots)",
+    parameters: Settings.declarations, functions: ExportedFunctions.declarations)
+
+  let settings: Settings
+  let proposal: Proposal
+  public let problem: ProblemDescription
+  /// Discrete-OT W2^2 between the toy pair's laws, computed once on first evaluation.
+  private var discreteOT: Double?
+
+  var horizon: ClosedRange<Double> { settings.marginals.first!.time...settings.marginals.last!.time }
+  var dimension: Int { settings.dimension }
+
+  public init(parameters: ParameterValues, host: PluginHost) throws {
+    settings = try Settings(parameters)
+    // The proposal knows only the training marginals (never the left-out snapshot).
+    proposal = Proposal(kind: settings.proposal, marginals: settings.marginals.filter { !$0.isLeftOut },
+                        scale: settings.proposalScale, seed: settings.dataSeed)
+    var p = ProblemDescription(dimension: settings.dimension)
+    p.horizon = settings.marginals.first!.time...settings.marginals.last!.time
+    p.noise = .constant(settings.noise)
+    (p.components, p.hiddenWidth, p.hiddenLayers) = settings.modelSize.shape
+    p.flux = settings.flux.flux
+    p.fluxTau = 1
+    p.divergenceFree = settings.divergenceFree && settings.dimension >= 2
+    p.batchSize = settings.batch
+    problem = p
+    if settings.jacobianWeight > 0 && settings.dimension == 1 {
+      host.log("DynamicalOT: jacobian_weight has no effect in one dimension (every 1-D field is a gradient)", level: .warning)
+    }
+  }
+
+  // MARK: - Loss
+
+  public func loss(host: PluginHost, step: StepInfo) throws -> PluginTensor {
+    var total = host.scalar(0)
+    for (k, marginal) in settings.marginals.enumerated() where !marginal.isLeftOut {
+      let x = try marginal.batch(host: host, count: settings.batch)
+      let nll = -host.field(.logDensity, t: host.scalar(marginal.time), x: x).mean()
+      host.report("nll\(k)", nll)
+      total = total + nll
+    }
+    let terms = try modelTerms(host: host)
+    host.report("kinetic", terms.kinetic)
+    total = total + settings.kineticWeight(at: step.step) * terms.kinetic
+    if let jacobian = terms.jacobian {
+      host.report("jacobian", jacobian)
+      total = total + settings.jacobianWeight * jacobian
+    }
+    return try total.checked("building the loss")
+  }
+
+  /// int_{T0}^{T1} E_{rho_t}[f] dt for the kinetic energy and the Jacobian penalty, with the
+  /// chosen estimator; both terms share one set of points and one model evaluation.
+  func modelTerms(host: PluginHost) throws -> (kinetic: PluginTensor, jacobian: PluginTensor?) {
+    let n = settings.batch, d = dimension, length = horizon.upperBound - horizon.lowerBound
+    var times: [Double], points: [Double], logQValues: [Double]?
+    switch settings.estimator {
+    case .importance:
+      let draw = try proposal.draw(host: host, count: n)
+      (times, points, logQValues) = (try draw.t.values(), try draw.x.values(), try draw.logQ.values())
+    case .score:
+      times = try Proposal.stratifiedTimes(host: host, count: n, from: horizon.lowerBound, to: horizon.upperBound)
+      points = try host.sample(t: host.tensor(times, shape: [n, 1])).values()
+      logQValues = nil
+    }
+    let penalize = settings.jacobianWeight > 0 && d >= 2
+    var t: PluginTensor, x: PluginTensor, u: PluginTensor, logRho: PluginTensor, speed: PluginTensor
+    var attempt = 0
+    while true {
+      t = host.tensor(times, shape: [n, 1])
+      x = penalize ? host.tensor(points, shape: [n, d]).variable() : host.tensor(points, shape: [n, d])
+      u = host.field(.drift, t: t, x: x)
+      logRho = host.field(.logDensity, t: t, x: x)
+      speed = 0.5 * u.squared().sum(axis: 1)
+      // A rare point where the model's fields are not finite (deep in a tail, in Float32) would make
+      // the whole step NaN: replace such rows by finite ones and evaluate once more.
+      let speeds = try speed.values(), logDensities = try logRho.values()
+      let bad = (0..<n).filter { !speeds[$0].isFinite || !logDensities[$0].isFinite }
+      if bad.isEmpty { break }
+      let good = (0..<n).filter { speeds[$0].isFinite && logDensities[$0].isFinite }
+      guard attempt == 0, !good.isEmpty else {
+        throw ObjectiveError.numeric("the model's drift or density is not finite at \(bad.count) of \(n) points even after replacing them")
+      }
+      host.log("DynamicalOT: replaced \(bad.count) of \(n) kinetic points where the model's fields are not finite", level: .debug)
+      for (k, i) in bad.enumerated() {
+        let j = good[k % good.count]
+        times[i] = times[j]
+        for c in 0..<d { points[i * d + c] = points[j * d + c] }
+        if var q = logQValues { q[i] = q[j]; logQValues = q }
+      }
+      attempt += 1
+    }
+    let logQ = logQValues.map { host.tensor($0, shape: [n]) }
+
+    /// length * E_{t, x ~ rho_t}[f] for f [n], differentiable in the model's parameters.
+    func expectation(_ f: PluginTensor) -> PluginTensor {
+      switch settings.estimator {
+      case .importance:
+        return length * ((logRho - logQ!).exp() * f).mean()
+      case .score:
+        // Surrogate with the value of mean(f) and the gradient E[grad f] + E[(f - b) grad log rho],
+        // b_i the mean of the other samples' f (leave-one-out: unbiased).
+        let fixed = f.detached()
+        let baseline = (fixed.sum() - fixed) / Double(max(n - 1, 1))
+        return length * (f.mean() + ((fixed - baseline) * (logRho - logRho.detached())).mean())
+      }
+    }
+
+    var jacobian: PluginTensor? = nil
+    if penalize {
+      // rows[i][:, j] = d u_i / d x_j; |J - J^T|_F^2 = 2 sum_{i<j} (J_ij - J_ji)^2.
+      let rows = (0..<d).map { host.grad(of: u.column($0), wrt: x) }
+      var asymmetry: PluginTensor? = nil
+      for i in 0..<d {
+        for j in (i + 1)..<d {
+          let e = 2 * (rows[i].column(j) - rows[j].column(i)).squared()
+          asymmetry = asymmetry.map { $0 + e } ?? e
+        }
+      }
+      jacobian = expectation(asymmetry!.reshaped([n]))
+    }
+    return (expectation(speed), jacobian)
+  }
+
+  // MARK: - Metrics
+
+  public func evaluate(host: PluginHost) throws -> [String: Double] {
+    try Evaluation(objective: self, host: host).metrics()
+  }
+
+  /// The toy pair's discrete-OT W2^2 on `assignment_samples` points per side, computed once.
+  func discreteOTReference() -> Double? {
+    guard let (a, b) = settings.toyPair else { return nil }
+    if let discreteOT { return discreteOT }
+    let value = ExportedFunctions.discreteOT(a, b, count: settings.assignmentSamples, seed: settings.dataSeed)
+    discreteOT = value
+    return value
+  }
+}
+
+private let descriptor = PluginExport.descriptor(DynamicalOT.plugin) { DynamicalOT.create($0, $1, $2, $3, $4) }
+
+/// The one exported symbol: the descriptor, built once and kept for the life of the process. [load]
+@_cdecl("ncl_plugin_entry")
+public func nclPluginEntry() -> UnsafePointer<ncl_plugin_descriptor_t> { descriptor }

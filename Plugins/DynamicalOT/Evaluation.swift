@@ -1,0 +1,70 @@
+// The metrics of a trained DynamicalOT model.
+import NCLPluginKit
+
+/// One evaluation: transport cost along the learned ODE, held-out NLL per marginal, W2 at the
+/// final time, the known answers of Gaussian pairs, the discrete-OT reference of toy pairs, and
+/// the leave-one-time-out W1 of population data (with the neighboring snapshots' W1 for scale).
+struct Evaluation {
+  let objective: DynamicalOT
+  let host: PluginHost
+
+  var settings: Settings { objective.settings }
+  var d: Int { objective.dimension }
+
+  func metrics() throws -> [String: Double] {
+    var metrics: [String: Double] = [:]
+    let (t0, t1) = (objective.horizon.lowerBound, objective.horizon.upperBound)
+    let n = settings.evalSamples, pairs = settings.assignmentSamples
+
+    // Transport cost E|X_1 - X_0|^2, X_1 from integrating the learned ODE from exact samples of rho_{T0}.
+    let x0 = host.sample(time: t0, count: n)
+    let pushed = try host.integrate(x0, from: t0, to: t1, steps: settings.odeSteps).values()
+    let start = try x0.values()
+    let transportCost = Statistics.meanSquaredDistance(pushed, start, dimension: d)
+    metrics["transport_cost"] = transportCost
+
+    // Held-out negative log-likelihood of every marginal at its time (left-out ones included).
+    for (k, marginal) in settings.marginals.enumerated() {
+      let held = try marginal.heldOut(host: host, count: n)
+      let x = host.tensor(held, shape: [held.count / d, d])
+      metrics["nll\(k)"] = try (-host.field(.logDensity, t: host.scalar(marginal.time), x: x).mean()).scalar()
+    }
+
+    // W2 between the model at T1 (exact samples, and the ODE-pushed samples) and the last marginal.
+    let target = try settings.marginals.last!.reference(host: host, count: pairs)
+    let m = target.count / d
+    let model = try host.sample(time: t1, count: m).values()
+    metrics["w2_final"] = Assignment.wasserstein(model, target, dimension: d, p: 2)
+    metrics["w2_pushed_final"] = Assignment.wasserstein(Array(pushed.prefix(m * d)), target, dimension: d, p: 2)
+
+    if let gaussians = settings.gaussianPair {
+      let exact = gaussians.w2Squared
+      metrics["exact_w2_squared"] = exact
+      metrics["transport_cost_rel_error"] = abs(transportCost - exact) / exact
+      let (mean, std) = gaussians.interpolation(at: 0.5)
+      let (sampleMean, sampleCovariance) = Statistics.meanAndCovariance(try host.sample(time: 0.5, count: n).values(), dimension: d)
+      let meanError = Statistics.norm(zip(sampleMean, mean).map { $0 - $1 })
+      metrics["mid_mean_error"] = meanError
+      if Statistics.norm(mean) > 0 { metrics["mid_mean_rel_error"] = meanError / Statistics.norm(mean) }
+      var covariance = [Double](repeating: 0, count: d * d)
+      for k in 0..<d { covariance[k * d + k] = std[k] * std[k] }
+      metrics["mid_cov_rel_error"] = Statistics.norm(zip(sampleCovariance, covariance).map { $0 - $1 }) / Statistics.norm(covariance)
+    }
+    if let reference = objective.discreteOTReference() {
+      metrics["discrete_ot_w2_squared"] = reference
+    }
+    if let k = settings.marginals.firstIndex(where: \.isLeftOut) {
+      let snapshot = try settings.marginals[k].reference(host: host, count: pairs)
+      let predicted = try host.sample(time: settings.marginals[k].time, count: snapshot.count / d).values()
+      metrics["w1_left_out"] = Assignment.wasserstein(predicted, snapshot, dimension: d, p: 1)
+      metrics["left_out_time"] = settings.marginals[k].time
+      // Naive predictors for scale: the neighboring snapshots themselves.
+      for (name, j) in [("w1_left_out_previous_snapshot", k - 1), ("w1_left_out_next_snapshot", k + 1)] {
+        let neighbor = try settings.marginals[j].reference(host: host, count: pairs)
+        let m = min(neighbor.count, snapshot.count) / d
+        metrics[name] = Assignment.wasserstein(Array(neighbor.prefix(m * d)), Array(snapshot.prefix(m * d)), dimension: d, p: 1)
+      }
+    }
+    return metrics
+  }
+}

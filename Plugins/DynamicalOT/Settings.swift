@@ -1,0 +1,210 @@
+// The plugin's parameters: declarations (what `nclhost info DynamicalOT` lists) and their parsed values.
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+import NCLPluginKit
+
+/// How expectations under the model, E_{t, x ~ rho_t}[f], are estimated with gradients.
+/// (An "exact reparameterized" estimator would differentiate the sampler implicitly; the host's
+/// `sample` returns constants and the ABI has no implicit-differentiation operation, so it is not offered.)
+enum Estimator: String, CaseIterable {
+  /// E_{t, x ~ q_t}[f rho_t / q_t] with a fixed proposal q (see `Proposal`).
+  case importance
+  /// Exact model samples with the score-function (REINFORCE) gradient and a leave-one-out baseline:
+  /// grad E[f] = E[grad f] + E[(f - b) grad log rho].
+  case score
+}
+
+enum DataKind: String, CaseIterable {
+  /// Two marginals at t = 0 and t = 1: `source` and `target`.
+  case pair
+  /// Snapshots read from `csv`.
+  case csv
+  /// Snapshots of the built-in `population` process.
+  case population
+}
+
+/// The flux construction the plugin suggests (`nclhost run --flux` overrides it).
+enum FluxChoice: String, CaseIterable {
+  case knotheRosenblatt = "knothe-rosenblatt", telescoping, naive
+
+  var flux: ProblemDescription.Flux {
+    switch self {
+    case .knotheRosenblatt: return .knotheRosenblatt
+    case .telescoping: return .telescoping
+    case .naive: return .naive
+    }
+  }
+}
+
+enum ModelSize: String, CaseIterable {
+  case small, medium, large
+
+  /// (components, hidden width, hidden layers).
+  var shape: (Int, Int, Int) {
+    switch self {
+    case .small: return (4, 32, 2)
+    case .medium: return (8, 64, 2)
+    case .large: return (16, 128, 3)
+    }
+  }
+}
+
+struct Settings {
+  static let laws = ToyDistribution.allCases.map(\.rawValue) + ["gaussian"]
+
+  static let declarations: [ParameterDeclaration] = [
+    .choice("data", DataKind.allCases.map(\.rawValue), default: "pair",
+            help: "marginals: pair (source at t=0, target at t=1), csv (snapshots from a file) or population (built-in process)"),
+    .choice("source", laws, default: "ncl-pinwheel", help: "pair: the law at t = 0 (2-D toys, or gaussian in any dimension)"),
+    .choice("target", laws, default: "ncl-8gaussians", help: "pair: the law at t = 1 (ncl-*: the scale of the NCL paper's OT experiment)"),
+    .int("dimension", default: 2, range: 1...64, help: "dimension of gaussian pairs and population data (toys are 2-D)"),
+    .string("mean0", default: "-1", help: "gaussian source mean: one value for every coordinate, or D comma-separated"),
+    .string("std0", default: "0.5", help: "gaussian source standard deviations: one value, or D comma-separated"),
+    .string("mean1", default: "1", help: "gaussian target mean: one value, or D comma-separated"),
+    .string("std1", default: "1", help: "gaussian target standard deviations: one value, or D comma-separated"),
+    .path("csv", help: "csv: rows of time then coordinates (a header line is allowed); one marginal per distinct time"),
+    .choice("population", PopulationProcess.allCases.map(\.rawValue), default: "branching",
+            help: "population: the known process sampled at population_times times in [0, 1]"),
+    .int("population_size", default: 2000, range: 10...1_000_000, help: "population: points per snapshot"),
+    .int("population_times", default: 5, range: 2...100, help: "population: number of equally spaced snapshots"),
+    .int("leave_out", default: -1, range: -1...1000,
+         help: "csv/population: index (0-based, in time order) of an intermediate snapshot left out of training; -1: none"),
+    .float("holdout_fraction", default: 0.1, range: 0...0.9, help: "csv/population: fraction of each snapshot kept for held-out NLL"),
+    .int("data_seed", default: 0, range: 0...1_000_000_000, help: "seed of built-in data sets, held-out splits and proposal fits"),
+    .float("kinetic_weight", default: 0.05, range: 0...1e6,
+           help: "weight of the kinetic energy E|u|^2/2 (small: the marginals dominate; 1 makes the model prefer not to move)"),
+    .float("kinetic_weight_final", default: -1, range: -1...1e6,
+           help: "annealing: the kinetic weight reached after kinetic_anneal_steps steps, geometrically (-1: kinetic_weight, no annealing)"),
+    .int("kinetic_anneal_steps", default: 0, range: 0...100_000_000, help: "annealing: steps from kinetic_weight to kinetic_weight_final"),
+    .choice("estimator", Estimator.allCases.map(\.rawValue), default: "score",
+            help: "expectations under the model: importance (proposal weights rho/q) or score (exact samples, score function with baseline)"),
+    .choice("proposal", Proposal.Kind.allCases.map(\.rawValue), default: "gaussian",
+            help: "importance: gaussian (fitted to the marginals, interpolated in t) or box (uniform)"),
+    .float("proposal_scale", default: 1.5, range: 0.1...100, help: "importance: widening of the proposal's standard deviations"),
+    .float("noise", default: 0, range: 0...100, help: "constant noise g of the SDE whose drift u enters the kinetic energy"),
+    .float("jacobian_weight", default: 0, range: 0...1e6,
+           help: "weight of the Jacobian symmetrization penalty E|grad u - grad u^T|_F^2 (0: off; costs D extra backward passes)"),
+    .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "knothe-rosenblatt",
+            help: "suggested flux: knothe-rosenblatt (represents the OT flow of Gaussians exactly), telescoping (cheaper), naive (ablation: spurious flux)"),
+    .bool("divergence_free", default: true, help: "add the learned divergence-free flux term (D >= 2)"),
+    .int("batch", default: 256, range: 8...1_000_000, help: "samples per marginal and points of the kinetic term per step"),
+    .choice("model_size", ModelSize.allCases.map(\.rawValue), default: "medium",
+            help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128); nclhost options override"),
+    .int("eval_samples", default: 4000, range: 10...1_000_000, help: "samples for the transport cost, held-out NLL and moments"),
+    .int("assignment_samples", default: 2000, range: 10...10_000,
+         help: "points per side of the exact assignments behind W2 and W1 (O(n^3) time)"),
+    .int("ode_steps", default: 100, range: 1...100_000, help: "RK4 steps of the transport-cost integration"),
+  ]
+
+  let data: DataKind
+  let dimension: Int
+  let marginals: [Marginal]
+  /// The two Gaussians of a gaussian-to-gaussian pair (known answers), else nil.
+  let gaussianPair: GaussianPair?
+  /// The toy laws of a toy-to-toy pair, else nil.
+  let toyPair: (ToyDistribution, ToyDistribution)?
+  let kineticWeight, kineticWeightFinal, jacobianWeight, noise, proposalScale: Double
+  let kineticAnnealSteps: Int
+  let estimator: Estimator
+  let proposal: Proposal.Kind
+  let divergenceFree: Bool
+  let flux: FluxChoice
+  let batch, evalSamples, assignmentSamples, odeSteps: Int
+  let modelSize: ModelSize
+  let dataSeed: UInt64
+
+  /// The kinetic weight at a (1-based) step: geometric from kinetic_weight to kinetic_weight_final
+  /// over kinetic_anneal_steps steps, then constant.
+  func kineticWeight(at step: Int) -> Double {
+    guard kineticAnnealSteps > 0, kineticWeightFinal != kineticWeight else { return kineticWeight }
+    let progress = min(Double(max(step - 1, 0)) / Double(kineticAnnealSteps), 1)
+    return kineticWeight * pow(kineticWeightFinal / kineticWeight, progress)
+  }
+
+  init(_ p: ParameterValues) throws {
+    data = try p.choice("data")
+    kineticWeight = try p.double("kinetic_weight")
+    let final = try p.double("kinetic_weight_final")
+    kineticWeightFinal = final < 0 ? kineticWeight : final
+    kineticAnnealSteps = try p.int("kinetic_anneal_steps")
+    if kineticWeightFinal != kineticWeight && (kineticWeight == 0 || kineticWeightFinal == 0 || kineticAnnealSteps == 0) {
+      throw ObjectiveError.invalidArgument("annealing from kinetic_weight=\(kineticWeight) to kinetic_weight_final=\(kineticWeightFinal) needs both positive and kinetic_anneal_steps > 0")
+    }
+    jacobianWeight = try p.double("jacobian_weight")
+    noise = try p.double("noise")
+    proposalScale = try p.double("proposal_scale")
+    estimator = try p.choice("estimator")
+    proposal = try p.choice("proposal")
+    divergenceFree = try p.bool("divergence_free")
+    flux = try p.choice("flux")
+    batch = try p.int("batch")
+    evalSamples = try p.int("eval_samples")
+    assignmentSamples = try p.int("assignment_samples")
+    odeSteps = try p.int("ode_steps")
+    modelSize = try p.choice("model_size")
+    dataSeed = UInt64(try p.int("data_seed"))
+    let leaveOut = try p.int("leave_out")
+    let holdout = try p.double("holdout_fraction")
+
+    switch data {
+    case .pair:
+      if leaveOut >= 0 { throw ObjectiveError.invalidArgument("leave_out=\(leaveOut) needs data=csv or data=population (a pair has no intermediate time)") }
+      let sourceName = try p.string("source"), targetName = try p.string("target")
+      let usesToy = [sourceName, targetName].contains { $0 != "gaussian" }
+      let requested = try p.int("dimension")
+      if usesToy && requested != 2 {
+        throw ObjectiveError.invalidArgument("dimension=\(requested), but the built-in toys (source=\(sourceName), target=\(targetName)) are 2-D; use gaussian for other dimensions")
+      }
+      dimension = requested
+      func law(_ name: String, _ index: Int) throws -> Marginal.Source {
+        if let toy = ToyDistribution(rawValue: name) { return .toy(toy) }
+        let mean = try Settings.vector(p, "mean\(index)", dimension: requested)
+        let std = try Settings.vector(p, "std\(index)", dimension: requested)
+        if let bad = std.first(where: { $0 <= 0 }) { throw ObjectiveError.invalidArgument("std\(index): \(bad) must be positive") }
+        return .gaussian(mean: mean, std: std)
+      }
+      let source = try law(sourceName, 0), target = try law(targetName, 1)
+      marginals = [Marginal(time: 0, source: source, dimension: requested), Marginal(time: 1, source: target, dimension: requested)]
+      if case let .gaussian(m0, s0) = source, case let .gaussian(m1, s1) = target {
+        gaussianPair = GaussianPair(mean0: m0, std0: s0, mean1: m1, std1: s1)
+      } else {
+        gaussianPair = nil
+      }
+      if case let .toy(a) = source, case let .toy(b) = target { toyPair = (a, b) } else { toyPair = nil }
+    case .csv, .population:
+      gaussianPair = nil
+      toyPair = nil
+      let snapshots: SnapshotData
+      if data == .csv {
+        let path = try p.string("csv")
+        guard !path.isEmpty else { throw ObjectiveError.invalidArgument("data=csv needs --set csv=FILE") }
+        snapshots = try SnapshotData.readCSV(path: path)
+      } else {
+        let d = try p.int("dimension")
+        guard d >= 2 else { throw ObjectiveError.invalidArgument("data=population needs dimension >= 2, got \(d)") }
+        let m = try p.int("population_times")
+        let process: PopulationProcess = try p.choice("population")
+        snapshots = process.snapshots(dimension: d, times: (0..<m).map { Double($0) / Double(m - 1) },
+                                      count: try p.int("population_size"), seed: dataSeed)
+      }
+      if leaveOut >= 0 && !(1...max(1, snapshots.times.count - 2)).contains(leaveOut) || leaveOut >= 0 && snapshots.times.count < 3 {
+        throw ObjectiveError.invalidArgument("leave_out=\(leaveOut) must name an intermediate snapshot, 1...\(snapshots.times.count - 2) (times \(snapshots.times))")
+      }
+      dimension = snapshots.dimension
+      marginals = snapshots.marginals(heldOutFraction: holdout, leaveOut: leaveOut >= 0 ? leaveOut : nil, seed: dataSeed)
+    }
+  }
+
+  /// A parameter holding one number (every coordinate) or `dimension` comma-separated numbers.
+  static func vector(_ p: ParameterValues, _ name: String, dimension: Int) throws -> [Double] {
+    let values = try p.doubles(name)
+    if values.count == 1 { return Array(repeating: values[0], count: dimension) }
+    guard values.count == dimension else {
+      throw ObjectiveError.invalidArgument("\(name) has \(values.count) values; give 1 or dimension=\(dimension)")
+    }
+    return values
+  }
+}

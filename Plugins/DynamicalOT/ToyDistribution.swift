@@ -1,0 +1,92 @@
+// The built-in 2-D distributions, with the formulas of NCLHost's ToyDistribution (which a plugin cannot link).
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Standard 2-D toy laws of the generative-modeling and optimal-transport literature.
+enum ToyDistribution: String, CaseIterable {
+  /// 8 gaussians (std 0.2) on the circle of radius 2.
+  case eightGaussians = "8gaussians"
+  /// 2 gaussians (std 0.4) at (+-1.5, 0).
+  case twoGaussians = "2gaussians"
+  /// 5-arm pinwheel (as in the FFJORD / Neural Conservation Laws setups).
+  case pinwheel
+  /// Two interleaved half circles.
+  case moons
+  /// Two concentric circles (radii 1 and 2).
+  case circles
+  /// 4 x 4 checkerboard on [-2, 2]^2, alternate cells filled.
+  case checkerboard
+  /// 2-D swiss roll.
+  case swissRoll = "swissroll"
+  /// The 8 gaussians of the Neural Conservation Laws dynamical-OT experiment (the anchor's scale):
+  /// centers on the circle of radius 4 / 2.828, std 0.5 / 2.828.
+  case nclEightGaussians = "ncl-8gaussians"
+  /// The pinwheel of the same experiment: the 5-arm pinwheel at radius about 1 (half the scale of
+  /// `pinwheel`) blurred by N(0, 0.1^2 I).
+  case nclPinwheel = "ncl-pinwheel"
+
+  /// Uniforms and normals one point consumes at most (draw this many per point from the host).
+  static let uniformsPerPoint = 3, normalsPerPoint = 4
+
+  /// `count` points, row-major [count, 2].
+  func sample<R: RandomSource>(_ count: Int, using source: inout R) -> [Double] {
+    var values: [Double] = []
+    values.reserveCapacity(2 * count)
+    for _ in 0..<count {
+      let (a, b) = point(&source)
+      values.append(a)
+      values.append(b)
+    }
+    return values
+  }
+
+  func point<R: RandomSource>(_ g: inout R) -> (Double, Double) {
+    switch self {
+    case .eightGaussians:
+      let angle = Double(min(Int(g.uniform() * 8), 7)) * .pi / 4
+      return (2 * cos(angle) + 0.2 * g.normal(), 2 * sin(angle) + 0.2 * g.normal())
+    case .twoGaussians:
+      return ((g.uniform() < 0.5 ? -1.5 : 1.5) + 0.4 * g.normal(), 0.4 * g.normal())
+    case .pinwheel:
+      let arms = 5.0, radialStd = 0.3, tangentialStd = 0.1, rate = 0.25
+      let arm = Double(min(Int(g.uniform() * arms), 4))
+      let r = g.normal() * radialStd + 1, tangential = g.normal() * tangentialStd
+      let angle = arm * 2 * .pi / arms + rate * exp(r)
+      let (c, s) = (cos(angle), sin(angle))
+      return (2 * (c * r - s * tangential), 2 * (s * r + c * tangential))
+    case .moons:
+      let angle = .pi * g.uniform()
+      let noise = (0.1 * g.normal(), 0.1 * g.normal())
+      if g.uniform() < 0.5 {
+        return (2 * cos(angle) - 1 + noise.0, 2 * sin(angle) - 0.5 + noise.1)
+      }
+      return (1 - 2 * cos(angle) + noise.0, -2 * sin(angle) + 0.5 + noise.1)
+    case .circles:
+      let angle = 2 * .pi * g.uniform()
+      let radius = g.uniform() < 0.5 ? 1.0 : 2.0
+      return (radius * cos(angle) + 0.08 * g.normal(), radius * sin(angle) + 0.08 * g.normal())
+    case .checkerboard:
+      let x = 4 * g.uniform() - 2
+      let row = Double(min(Int(g.uniform() * 2), 1)) * 2 - 2
+      let y = g.uniform() + row + (Int((x + 2).rounded(.down)) % 2 == 0 ? 1 : 0)
+      return (x, y)
+    case .nclEightGaussians:
+      let angle = Double(min(Int(g.uniform() * 8), 7)) * .pi / 4
+      let radius = 4 / 2.828, std = 0.5 / 2.828
+      return (radius * cos(angle) + std * g.normal(), radius * sin(angle) + std * g.normal())
+    case .nclPinwheel:
+      let arms = 5.0, radialStd = 0.3, tangentialStd = 0.1, rate = 0.25
+      let arm = Double(min(Int(g.uniform() * arms), 4))
+      let r = g.normal() * radialStd + 1, tangential = g.normal() * tangentialStd
+      let angle = arm * 2 * .pi / arms + rate * exp(r)
+      let (c, s) = (cos(angle), sin(angle))
+      return (c * r - s * tangential + 0.1 * g.normal(), s * r + c * tangential + 0.1 * g.normal())
+    case .swissRoll:
+      let u = 1.5 * .pi * (1 + 2 * g.uniform())
+      return (0.2 * u * cos(u) + 0.1 * g.normal(), 0.2 * u * sin(u) + 0.1 * g.normal())
+    }
+  }
+}

@@ -1,0 +1,188 @@
+// The DynamicalOT plugin, loaded from the built libDynamicalOT.so through the real loader and
+// trained through PluginObjective and the Trainer, as nclhost does.
+import XCTest
+import Foundation
+import NCLHost
+import _NCLTestSupport
+
+final class DynamicalOTTests: XCTestCase {
+  /// libDynamicalOT.so of this build: next to the test bundle (SwiftPM puts every product of the
+  /// package in one directory), else in the repository's .build/debug.
+  static let library: Result<PluginLibrary, Error> = Result {
+    #if os(macOS)
+    let name = "libDynamicalOT.dylib"
+    #else
+    let name = "libDynamicalOT.so"
+    #endif
+    var candidates = [PluginDiscovery.executableDirectory, Bundle.main.bundleURL.deletingLastPathComponent().path]
+      .compactMap { $0 }.map { $0 + "/" + name }
+    candidates.append(PluginFixtures.repository.appendingPathComponent(".build/debug/\(name)").path)
+    guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+      throw NCLError.invalidArgument("\(name) was not built; looked in \(candidates). Build it with `swift build --build-tests` (or `--product DynamicalOT`).")
+    }
+    return try PluginLibrary(path: path)
+  }
+
+  func objective(_ settings: [(key: String, value: String)]) throws -> PluginObjective {
+    let library = try Self.library.get()
+    return try PluginObjective(library: library, values: library.descriptor.resolve(settings))
+  }
+
+  func createError(_ settings: [(key: String, value: String)]) -> String {
+    do { _ = try objective(settings); return "no error" } catch { return "\(error)" }
+  }
+
+  /// Trains with the Trainer (checkpoints and metrics in a scratch directory) and evaluates at the end.
+  func train(_ o: PluginObjective, steps: Int, learningRate: Double = 3e-3, seed: UInt64 = 1,
+             model: ((inout ModelConfiguration) -> Void)? = nil) throws -> TrainingSummary {
+    var configuration = o.problem.model
+    model?(&configuration)
+    var trainer = TrainerConfiguration(steps: steps, learningRate: learningRate)
+    trainer.seed = seed
+    trainer.schedule = .cosine(minimumFactor: 0.01)
+    trainer.checkpointEvery = 0
+    trainer.logEvery = steps
+    let directory = PluginFixtures.directory.appendingPathComponent("dynamical-ot-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try Trainer(model: NCLModel<Float>(configuration: configuration, seed: seed), objective: o, configuration: trainer,
+                       outputDirectory: directory, progress: ProgressReporter(mode: .plain, sink: { _ in })).run()
+  }
+
+  // MARK: - Descriptor and functions
+
+  func testDescriptorAndFunctions() throws {
+    let library = try Self.library.get()
+    let d = library.descriptor
+    XCTAssertEqual(d.name, "DynamicalOT")
+    XCTAssertEqual(d.id, "org.ncl.dynamical-ot")
+    XCTAssertEqual(d.abiVersion, "1.0.0")
+    let names = d.parameters.map(\.name)
+    for name in ["data", "source", "target", "dimension", "csv", "population", "leave_out", "kinetic_weight", "estimator",
+                 "proposal", "noise", "jacobian_weight", "divergence_free", "flux", "batch"] {
+      XCTAssertTrue(names.contains(name), "missing parameter \(name)")
+    }
+    XCTAssertEqual(d.parameters.first { $0.name == "estimator" }?.choices, ["importance", "score"],
+                   "no 'exact' choice: the ABI's sampler is not reparameterized")
+    XCTAssertEqual(d.parameters.first { $0.name == "kinetic_weight" }?.defaultValue, "0.05")
+    XCTAssertEqual(try library.call(function: "gaussian_w2", arguments: ["2", "-1", "0.5", "1", "1"]), .double(8.5))
+    XCTAssertEqual(try library.call(function: "gaussian_w2", arguments: ["2", "0,1", "1,2", "3,1", "1,1"]), .double(9 + 0 + 0 + 1))
+    guard case .double(let w2) = try library.call(function: "discrete_ot", arguments: ["8gaussians", "8gaussians", "200", "3"]),
+          case .double(let shifted) = try library.call(function: "discrete_ot", arguments: ["2gaussians", "8gaussians", "200", "3"]) else {
+      return XCTFail("discrete_ot should return a double")
+    }
+    XCTAssertLessThan(w2, 0.25, "two samples of one law are close")
+    XCTAssertGreaterThan(shifted, w2 + 1)
+  }
+
+  // MARK: - Parameters and data
+
+  func testParameterErrorsNameTheProblem() throws {
+    XCTAssertTrue(createError([("dimension", "3")]).contains("dimension=3, but the built-in toys"), createError([("dimension", "3")]))
+    XCTAssertTrue(createError([("source", "gaussian"), ("target", "gaussian"), ("dimension", "3"), ("mean0", "1,2")])
+      .contains("mean0 has 2 values; give 1 or dimension=3"))
+    XCTAssertTrue(createError([("source", "gaussian"), ("std0", "0")]).contains("std0: 0.0 must be positive"))
+    XCTAssertTrue(createError([("leave_out", "1")]).contains("leave_out=1 needs data=csv or data=population"))
+    XCTAssertTrue(createError([("data", "csv")]).contains("data=csv needs --set csv=FILE"))
+    XCTAssertTrue(createError([("data", "population"), ("population_size", "20"), ("leave_out", "4")])
+      .contains("leave_out=4 must name an intermediate snapshot, 1...3"))
+    XCTAssertTrue(createError([("kinetic_weight_final", "0.01")]).contains("needs both positive and kinetic_anneal_steps > 0"))
+  }
+
+  func testCSVSnapshots() throws {
+    let file = PluginFixtures.directory.appendingPathComponent("snapshots.csv")
+    var text = "day,x,y,z\n"
+    for (day, shift) in [(0.0, 0.0), (2.0, 1.0), (4.0, 2.0)] {
+      for i in 0..<30 { text += "\(day),\(shift + 0.01 * Double(i)),\(-shift),\(0.1 * Double(i % 3))\n" }
+    }
+    try text.write(to: file, atomically: true, encoding: .utf8)
+    let o = try objective([("data", "csv"), ("csv", file.path), ("leave_out", "1"), ("batch", "16")])
+    XCTAssertEqual(o.problem.dimension, 3)
+    XCTAssertEqual(o.problem.horizon, 0...4, "the horizon spans the file's times, in its units")
+    XCTAssertNotNil(o.problem.model.divergenceFreeHiddenSizes, "divergence-free term on by default for D >= 2")
+    let model = try NCLModel<Float>(configuration: o.problem.model, seed: 1)
+    var g = SeededGenerator(seed: 1)
+    let (_, terms) = try o.loss(model: model, step: 1, generator: &g)
+    XCTAssertEqual(Set(terms.keys), ["nll0", "nll2", "kinetic"], "snapshot 1 is left out of training")
+
+    try "t,x\n0,1\n0,2\n1,abc\n".write(to: file, atomically: true, encoding: .utf8)
+    XCTAssertTrue(createError([("data", "csv"), ("csv", file.path)]).contains("snapshots.csv:4: 'abc' is not a number"))
+    try "0,1,2\n0,2,3\n1,3\n".write(to: file, atomically: true, encoding: .utf8)
+    XCTAssertTrue(createError([("data", "csv"), ("csv", file.path)]).contains("snapshots.csv:3: 2 fields, but earlier rows have 3"))
+    try "0,1\n0,2\n".write(to: file, atomically: true, encoding: .utf8)
+    XCTAssertTrue(createError([("data", "csv"), ("csv", file.path)]).contains("need at least two distinct times"))
+  }
+
+  // MARK: - Estimators
+
+  /// Importance sampling (two proposals) and exact samples estimate the same kinetic energy of a
+  /// fixed (untrained) model, averaged over three draws of 2048 points. The proposals are widened:
+  /// an untrained model spreads mass beyond the marginals, and a proposal that misses mass
+  /// underestimates (the default box, 3.5 standard deviations around the marginals, reads about 40 % low here).
+  func testEstimatorsAgreeOnTheKineticEnergy() throws {
+    func kinetic(_ settings: [(key: String, value: String)]) throws -> Double {
+      let o = try objective([("source", "gaussian"), ("target", "gaussian"), ("batch", "2048"), ("model_size", "small")] + settings)
+      let model = try NCLModel<Float>(configuration: o.problem.model, seed: 7)
+      return try (0..<3).reduce(0.0) { total, seed in
+        var g = SeededGenerator(seed: UInt64(seed))
+        return total + (try o.loss(model: model, step: 1, generator: &g).terms["kinetic"]!) / 3
+      }
+    }
+    let exact = try kinetic([("estimator", "score")])
+    let gaussian = try kinetic([("estimator", "importance"), ("proposal", "gaussian"), ("proposal_scale", "3")])
+    let box = try kinetic([("estimator", "importance"), ("proposal", "box"), ("proposal_scale", "6")])
+    XCTAssertGreaterThan(exact, 0)
+    XCTAssertEqual(gaussian, exact, accuracy: 0.15 * exact, "importance (gaussian proposal) \(gaussian) vs exact samples \(exact)")
+    XCTAssertEqual(box, exact, accuracy: 0.15 * exact, "importance (box proposal) \(box) vs exact samples \(exact)")
+  }
+
+  func testJacobianPenaltyAndNoiseBuildADifferentiableLoss() throws {
+    for estimator in ["importance", "score"] {
+      let o = try objective([("source", "gaussian"), ("target", "gaussian"), ("batch", "32"), ("model_size", "small"),
+                             ("estimator", estimator), ("jacobian_weight", "0.1"), ("noise", "0.3")])
+      XCTAssertEqual(o.problem.noise, .constant(0.3))
+      let model = try NCLModel<Float>(configuration: o.problem.model, seed: 3)
+      var g = SeededGenerator(seed: 5)
+      let (loss, terms) = try o.loss(model: model, step: 1, generator: &g)
+      XCTAssertTrue(loss.requiresGradient)
+      XCTAssertTrue(loss.scalar.isFinite)
+      XCTAssertGreaterThan(terms["jacobian"] ?? -1, 0, "an untrained field is not a gradient field")
+      let gradients = gradient(of: [loss], wrt: model.parameters)
+      XCTAssertTrue(gradients.allSatisfy { $0.scalars.allSatisfy(\.isFinite) })
+    }
+  }
+
+  // MARK: - Known answer (short; the 5 % benchmark is in Plugins/DynamicalOT/README.md)
+
+  /// N(-1, 0.5^2 I) to N(1, I) in D = 2: W2^2 = 8.5; the interpolation at t = 0.5 is N(0, 0.75^2 I).
+  /// A CI-sized run (small model, 400 steps; about 30 s in a debug build) must already land near
+  /// both (release build, same seeds: transport cost 8.21, mid-time mean off by 0.05, covariance by 2.4 %).
+  func testGaussianToGaussianShortRun() throws {
+    let o = try objective([("source", "gaussian"), ("target", "gaussian"), ("model_size", "small"), ("batch", "128"),
+                           ("kinetic_weight", "0.01"), ("eval_samples", "2000"), ("assignment_samples", "200"), ("ode_steps", "20")])
+    let summary = try train(o, steps: 400)
+    let m = summary.evaluation
+    XCTAssertEqual(m["exact_w2_squared"], 8.5)
+    XCTAssertEqual(m["transport_cost"] ?? 0, 8.5, accuracy: 0.15 * 8.5, "\(m)")
+    XCTAssertLessThan(m["mid_mean_error"] ?? 1, 0.2, "\(m)")
+    XCTAssertLessThan(m["mid_cov_rel_error"] ?? 1, 0.2, "\(m)")
+    XCTAssertLessThan(m["nll0"] ?? 9, 1.4516 + 0.2, "NLL of N(-1, 0.25 I) is 1.4516 at best: \(m)")
+    XCTAssertLessThan(m["nll1"] ?? 9, 2.8379 + 0.2, "NLL of N(1, I) is 2.8379 at best: \(m)")
+  }
+
+  // MARK: - Population data
+
+  func testPopulationLeaveOneOut() throws {
+    let o = try objective([("data", "population"), ("population_size", "120"), ("leave_out", "2"), ("batch", "64"),
+                           ("model_size", "small"), ("eval_samples", "200"), ("assignment_samples", "100"), ("ode_steps", "10")])
+    XCTAssertEqual(o.problem.dimension, 2)
+    let summary = try train(o, steps: 60)
+    let m = summary.evaluation
+    XCTAssertEqual(m["left_out_time"], 0.5)
+    XCTAssertTrue((m["w1_left_out"] ?? .nan).isFinite, "\(m)")
+    XCTAssertGreaterThan(m["w1_left_out"] ?? 0, 0)
+    XCTAssertNotNil(m["w1_left_out_previous_snapshot"], "the naive predictors are reported for scale")
+    XCTAssertNotNil(m["w1_left_out_next_snapshot"])
+    XCTAssertEqual(Set(summary.lastTerms.keys), ["nll0", "nll1", "nll3", "nll4", "kinetic"])
+    for k in 0..<5 { XCTAssertNotNil(m["nll\(k)"], "held-out NLL of snapshot \(k)") }
+  }
+}

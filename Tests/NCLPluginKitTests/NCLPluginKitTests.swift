@@ -1,0 +1,118 @@
+// The kit's pieces that need no host: parameter values, declarations, descriptors, error buffers.
+import XCTest
+@testable import NCLPluginKit
+import NCLPluginAPI
+
+final class NCLPluginKitTests: XCTestCase {
+  let values = ParameterValues([
+    .init(name: "rate", number: 0.25, text: "0.25"),
+    .init(name: "count", number: 12, text: "12"),
+    .init(name: "half", number: 2.5, text: "2.5"),
+    .init(name: "on", number: 1, text: "true"),
+    .init(name: "mode", number: 0, text: "score"),
+    .init(name: "means", number: 0, text: "1, -2.5;3 4e-1"),
+    .init(name: "bad", number: 0, text: "1,x"),
+  ])
+
+  enum Mode: String { case importance, score }
+
+  func message(_ body: () throws -> Any) -> String {
+    do { _ = try body(); return "no error" } catch { return "\(error)" }
+  }
+
+  func testParameterValuesByName() throws {
+    XCTAssertEqual(try values.double("rate"), 0.25)
+    XCTAssertEqual(try values.int("count"), 12)
+    XCTAssertEqual(try values.bool("on"), true)
+    XCTAssertEqual(try values.string("mode"), "score")
+    XCTAssertEqual(try values.choice("mode", as: Mode.self), .score)
+    XCTAssertEqual(try values.doubles("means"), [1, -2.5, 3, 0.4])
+  }
+
+  func testParameterValueErrorsNameTheParameter() {
+    XCTAssertEqual(message { try values.double("rat") }, "no parameter named 'rat' was passed (declared: rate, count, half, on, mode, means, bad)")
+    XCTAssertEqual(message { try values.int("half") }, "parameter 'half': 2.5 is not an integer")
+    XCTAssertEqual(message { try values.choice("rate", as: Mode.self) }, "parameter 'rate': '0.25' is not a known choice")
+    XCTAssertEqual(message { try values.doubles("bad") }, "parameter 'bad': 'x' in '1,x' is not a finite number")
+    do {
+      _ = try values.int("half")
+    } catch let error as ObjectiveError {
+      XCTAssertEqual(error.status, .invalidArgument)
+      XCTAssertEqual(error.status.code, ncl_status_t(NCL_ERROR_INVALID_ARGUMENT))
+    } catch { XCTFail("\(error)") }
+  }
+
+  func testStatusCodesAreTheABIs() {
+    XCTAssertEqual(ObjectiveError.Status.allCases.map(\.code),
+                   [NCL_ERROR_INVALID_ARGUMENT, NCL_ERROR_DATA, NCL_ERROR_NUMERIC, NCL_ERROR_UNSUPPORTED, NCL_ERROR_INTERNAL].map { ncl_status_t($0) })
+  }
+
+  func testDeclarationsBecomeCStructs() {
+    let f = ParameterDeclaration.float("kinetic_weight", default: 0.05, range: 0...10, help: "weight").cValue()
+    XCTAssertEqual(f.struct_size, UInt32(MemoryLayout<ncl_param_info_t>.stride))
+    XCTAssertEqual(String(cString: f.name), "kinetic_weight")
+    XCTAssertEqual(f.type, ncl_param_type_t(NCL_PARAM_FLOAT))
+    XCTAssertEqual(String(cString: f.default_value), "0.05")
+    XCTAssertEqual([f.min_value, f.max_value], [0, 10])
+    XCTAssertNil(f.choices)
+    let i = ParameterDeclaration.int("batch", default: 256, help: "points").cValue()
+    XCTAssertEqual(i.type, ncl_param_type_t(NCL_PARAM_INT))
+    XCTAssertEqual(String(cString: i.default_value), "256")
+    XCTAssertGreaterThan(i.min_value, i.max_value, "no range: min > max")
+    let c = ParameterDeclaration.choice("estimator", ["importance", "score"], default: "score", help: "how").cValue()
+    XCTAssertEqual(c.type, ncl_param_type_t(NCL_PARAM_CHOICE))
+    XCTAssertEqual(String(cString: c.choices), "importance|score")
+    XCTAssertEqual(ParameterDeclaration.bool("on", default: true, help: "h").cValue().type, ncl_param_type_t(NCL_PARAM_BOOL))
+    XCTAssertEqual(String(cString: ParameterDeclaration.bool("on", default: true, help: "h").cValue().default_value), "true")
+    XCTAssertEqual(ParameterDeclaration.path("csv", help: "h").cValue().type, ncl_param_type_t(NCL_PARAM_PATH))
+    XCTAssertEqual(ParameterDeclaration.format(1e-6), "1e-06")
+    XCTAssertEqual(ParameterDeclaration.format(-3), "-3")
+  }
+
+  func testProblemDescriptionBecomesACStruct() {
+    var p = ProblemDescription(dimension: 3)
+    p.horizon = 0...30
+    p.noise = .linear(start: 0.5, end: 0.1)
+    p.flux = .knotheRosenblatt
+    p.divergenceFree = true
+    p.batchSize = 128
+    let c = p.cValue()
+    XCTAssertEqual(c.struct_size, UInt32(MemoryLayout<ncl_problem_t>.stride))
+    XCTAssertEqual(c.dimension, 3)
+    XCTAssertEqual([c.time_start, c.time_end, c.noise_start, c.noise_end], [0, 30, 0.5, 0.1])
+    XCTAssertEqual(c.noise_kind, ncl_noise_kind_t(NCL_NOISE_LINEAR))
+    XCTAssertEqual(c.flux, ncl_flux_kind_t(NCL_FLUX_KNOTHE_ROSENBLATT))
+    XCTAssertEqual([c.divergence_free, c.batch_size, c.components], [1, 128, 0])
+    XCTAssertEqual([ProblemDescription(dimension: 1).cValue().time_start, ProblemDescription(dimension: 1).cValue().time_end], [0, 0],
+                   "the unit horizon is written as 0, 0")
+  }
+
+  func testDescriptor() {
+    let info = PluginInfo(id: "org.example.kit-test", name: "KitTest", version: "1.2.3", description: "a test",
+                          parameters: [.float("a", default: 1, help: "a"), .string("b", default: "x", help: "b")],
+                          functions: [FunctionDeclaration("f", symbol: "kit_f", signature: "d(d)", help: "f")])
+    let d = PluginExport.descriptor(info) { _, _, _, _, _ in ncl_status_t(NCL_OK) }.pointee
+    XCTAssertEqual([d.abi_version.major, d.abi_version.minor], [UInt32(NCL_ABI_VERSION_MAJOR), UInt32(NCL_ABI_VERSION_MINOR)])
+    XCTAssertEqual(d.struct_size, UInt32(MemoryLayout<ncl_plugin_descriptor_t>.stride))
+    XCTAssertEqual([d.id, d.name, d.version, d.description].map { String(cString: $0!) }, ["org.example.kit-test", "KitTest", "1.2.3", "a test"])
+    XCTAssertEqual(d.param_count, 2)
+    XCTAssertEqual(String(cString: d.params[1].name), "b")
+    XCTAssertEqual(d.function_count, 1)
+    XCTAssertEqual(String(cString: d.functions[0].signature), "d(d)")
+    XCTAssertNotNil(d.create)
+  }
+
+  func testErrorBufferIsTerminatedAndTruncatedOnACharacterBoundary() {
+    let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: 8)
+    defer { buffer.deallocate() }
+    CStrings.write("short", into: buffer, capacity: 8)
+    XCTAssertEqual(String(cString: buffer), "short")
+    CStrings.write("abcdeé!", into: buffer, capacity: 7)  // é is 2 bytes at offsets 5-6: dropped whole
+    XCTAssertEqual(String(cString: buffer), "abcde")
+    let status = PluginExport.guarded(buffer, 8) { throw ObjectiveError.data("file:3 bad") }
+    XCTAssertEqual(status, ncl_status_t(NCL_ERROR_DATA))
+    XCTAssertEqual(String(cString: buffer), "file:3 ")
+    struct Other: Error {}
+    XCTAssertEqual(PluginExport.guarded(buffer, 8) { throw Other() }, ncl_status_t(NCL_ERROR_INTERNAL))
+  }
+}
