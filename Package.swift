@@ -11,6 +11,7 @@ let package = Package(
     .executable(name: "nclhost", targets: ["nclhost"]),
     .executable(name: "ncl-bench", targets: ["ncl-bench"]),
     .library(name: "DynamicalOT", type: .dynamic, targets: ["DynamicalOT"]),
+    .library(name: "PointProcess", type: .dynamic, targets: ["PointProcess"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +40,8 @@ let package = Package(
     // MARK: - Plugins
     .target(name: "DynamicalOT", dependencies: ["NCLPluginKit", "NCLPluginAPI"], path: "Plugins/DynamicalOT",
             exclude: ["README.md", "docs"]),
+    .target(name: "PointProcess", dependencies: ["NCLPluginKit", "NCLPluginAPI"], path: "Plugins/PointProcess",
+            exclude: ["README.md", "data", "scripts", "docs"]),
 
     // MARK: - Benchmarks
     .executableTarget(name: "ncl-bench", dependencies: ["NCLHost"], path: "bench/ncl-bench"),
@@ -49,6 +52,8 @@ let package = Package(
     .testTarget(name: "NCLPluginKitTests", dependencies: ["NCLPluginKit"], path: "Tests/NCLPluginKitTests"),
     // Loads the built libDynamicalOT.so through the real loader (no link dependency on the plugin).
     .testTarget(name: "DynamicalOTTests", dependencies: ["NCLHost", "_NCLTestSupport"], path: "Tests/DynamicalOTTests"),
+    .testTarget(name: "PointProcessTests", dependencies: ["PointProcess", "NCLHost", "_NCLTestSupport"],
+                path: "Tests/PointProcessTests"),
   ],
   swiftLanguageModes: [.v5]
 )

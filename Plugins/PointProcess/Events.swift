@@ -1,0 +1,196 @@
+// Spatio-temporal event sequences and their CSV format: `sequence,t,x,y`, one event per line.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One sequence: event times in [0, window], sorted, and a location per event.
+struct EventSequence: Equatable {
+  var id: Int
+  var times: [Double]
+  /// Row-major [count, 2].
+  var locations: [Double]
+
+  var count: Int { times.count }
+  func location(_ i: Int) -> (Double, Double) { (locations[2 * i], locations[2 * i + 1]) }
+}
+
+/// A split (train, val or test): its sequences and the window they live in.
+struct EventSet: Equatable {
+  var sequences: [EventSequence]
+  /// The observation window [0, window] of every sequence.
+  var window: Double
+  /// The names of the two spatial columns, from the header.
+  var coordinateNames: [String] = ["x", "y"]
+
+  var eventCount: Int { sequences.reduce(0) { $0 + $1.count } }
+
+  /// Every event's time and location, flattened in sequence order.
+  var allTimes: [Double] { sequences.flatMap(\.times) }
+  var allLocations: [Double] { sequences.flatMap(\.locations) }
+
+  /// Per-coordinate mean and standard deviation (n - 1 in the denominator, like the published
+  /// preprocessing), over every event.
+  func locationStatistics() -> (mean: [Double], std: [Double]) {
+    let n = Double(eventCount)
+    var mean = [0.0, 0.0], sq = [0.0, 0.0]
+    for s in sequences {
+      for i in 0..<s.count {
+        mean[0] += s.locations[2 * i]
+        mean[1] += s.locations[2 * i + 1]
+      }
+    }
+    mean = mean.map { $0 / n }
+    for s in sequences {
+      for i in 0..<s.count {
+        let a = s.locations[2 * i] - mean[0], b = s.locations[2 * i + 1] - mean[1]
+        sq[0] += a * a
+        sq[1] += b * b
+      }
+    }
+    let std = sq.map { (n > 1 ? $0 / (n - 1) : 0).squareRoot() }
+    return (mean, std)
+  }
+
+  /// Locations mapped to (x - mean) / std.
+  func standardized(mean: [Double], std: [Double]) -> EventSet {
+    var copy = self
+    for k in copy.sequences.indices {
+      for i in 0..<copy.sequences[k].count {
+        copy.sequences[k].locations[2 * i] = (copy.sequences[k].locations[2 * i] - mean[0]) / std[0]
+        copy.sequences[k].locations[2 * i + 1] = (copy.sequences[k].locations[2 * i + 1] - mean[1]) / std[1]
+      }
+    }
+    return copy
+  }
+}
+
+/// A malformed or missing data file; the message names the file and, where there is one, the line.
+struct DataError: Error, CustomStringConvertible, Equatable {
+  let message: String
+  var description: String { message }
+}
+
+/// Reads and writes the CSV format of the shipped data sets.
+///
+/// The first line is a header `sequence,t,NAME1,NAME2` (the coordinate names are free, eg:
+/// `longitude,latitude`); every other line is one event: an integer sequence id, a time in
+/// [0, window], and two coordinates. Rows of one sequence are contiguous and sorted by time.
+/// Blank lines are skipped. Every error names the file and the 1-based line.
+enum EventCSV {
+  static let columnCount = 4
+
+  static func load(path: String, window: Double) throws -> EventSet {
+    guard let file = fopen(path, "r") else {
+      throw DataError(message: "\(path): cannot open (\(String(cString: strerror(errno))))")
+    }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = fread(&buffer, 1, buffer.count, file)
+      if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
+      if n < buffer.count { break }
+    }
+    if ferror(file) != 0 { throw DataError(message: "\(path): read error") }
+    return try parse(String(decoding: bytes, as: UTF8.self), name: path, window: window)
+  }
+
+  /// Parses CSV text; `name` is used in error messages.
+  static func parse(_ text: String, name: String, window: Double) throws -> EventSet {
+    func fail(_ line: Int, _ message: String) -> DataError { DataError(message: "\(name):\(line): \(message)") }
+    var sequences: [EventSequence] = []
+    var seen = Set<Int>()
+    var header: [String]? = nil
+    var previousTimeLine = 0
+    var lineNumber = 0
+    // "\r\n" is one Character in Swift, so splitting on isNewline handles both line endings.
+    for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+      lineNumber += 1
+      if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
+      guard let columns = header else {
+        guard fields.count == columnCount else {
+          throw fail(lineNumber, "the header must have \(columnCount) columns `sequence,t,X,Y`, found \(fields.count): '\(line)'")
+        }
+        if Double(fields[1]) != nil {
+          throw fail(lineNumber, "expected a header `sequence,t,X,Y`, found data: '\(line)'")
+        }
+        guard fields[0].lowercased() == "sequence", fields[1].lowercased() == "t" else {
+          throw fail(lineNumber, "the header must start with `sequence,t`, found '\(fields[0]),\(fields[1])'")
+        }
+        header = fields
+        continue
+      }
+      guard fields.count == columnCount else {
+        let missing = fields.count < columnCount ? "missing column '\(columns[fields.count])'" : "too many columns"
+        throw fail(lineNumber, "\(missing): expected \(columnCount) values (\(columns.joined(separator: ", "))), found \(fields.count): '\(line)'")
+      }
+      var values = [Double](repeating: 0, count: columnCount)
+      for c in 0..<columnCount {
+        guard let v = Double(fields[c]) else {
+          throw fail(lineNumber, "column '\(columns[c])' is not a number: '\(fields[c])'")
+        }
+        guard v.isFinite else { throw fail(lineNumber, "column '\(columns[c])' is not finite: '\(fields[c])'") }
+        values[c] = v
+      }
+      guard values[0] >= 0, values[0] == values[0].rounded(), values[0] < 1e15 else {
+        throw fail(lineNumber, "column '\(columns[0])' must be a non-negative integer id, found '\(fields[0])'")
+      }
+      let id = Int(values[0]), t = values[1]
+      guard t >= 0, t <= window else {
+        throw fail(lineNumber, "time \(fields[1]) is outside the window [0, \(window)]")
+      }
+      if let last = sequences.last, last.id == id {
+        let previous = last.times[last.times.count - 1]
+        guard t >= previous else {
+          throw fail(lineNumber, "times are not sorted: \(fields[1]) comes after \(previous) (line \(previousTimeLine)) in sequence \(id)")
+        }
+        sequences[sequences.count - 1].times.append(t)
+        sequences[sequences.count - 1].locations.append(contentsOf: [values[2], values[3]])
+      } else {
+        guard seen.insert(id).inserted else {
+          throw fail(lineNumber, "sequence \(id) appears again after other sequences; the rows of a sequence must be contiguous")
+        }
+        sequences.append(EventSequence(id: id, times: [t], locations: [values[2], values[3]]))
+      }
+      previousTimeLine = lineNumber
+    }
+    guard let columns = header else { throw DataError(message: "\(name): empty file (expected a header `sequence,t,X,Y` and events)") }
+    guard !sequences.isEmpty else { throw DataError(message: "\(name): no events after the header") }
+    return EventSet(sequences: sequences, window: window, coordinateNames: Array(columns[2...]))
+  }
+
+  /// The CSV text of a set (header `sequence,t,NAME1,NAME2`), sequences renumbered from 0.
+  static func format(_ set: EventSet) -> String {
+    var out = "sequence,t,\(set.coordinateNames[0]),\(set.coordinateNames[1])\n"
+    for (k, s) in set.sequences.enumerated() {
+      for i in 0..<s.count {
+        let (x, y) = s.location(i)
+        out += "\(k),\(s.times[i]),\(x),\(y)\n"
+      }
+    }
+    return out
+  }
+
+  static func write(_ set: EventSet, to path: String) throws {
+    guard let file = fopen(path, "w") else {
+      throw DataError(message: "\(path): cannot write (\(String(cString: strerror(errno))))")
+    }
+    defer { fclose(file) }
+    let bytes = Array(format(set).utf8)
+    guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw DataError(message: "\(path): write error") }
+  }
+}
+
+extension Substring {
+  func trimmingSpaces() -> String {
+    var s = self[...]
+    while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+    while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+    return String(s)
+  }
+}
