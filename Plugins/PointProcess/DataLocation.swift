@@ -39,8 +39,13 @@ enum DataLocation {
     #endif
   }
 
-  static func readText(_ path: String) -> String? {
-    guard let file = fopen(path, "r") else { return nil }
+  static func readText(_ path: String) -> String? { try? readFile(path) }
+
+  /// The whole file as UTF-8 text (read with stdio: it also reads /proc files, whose size is 0).
+  static func readFile(_ path: String) throws -> String {
+    guard let file = fopen(path, "r") else {
+      throw DataError(message: "\(path): cannot open (\(String(cString: strerror(errno))))")
+    }
     defer { fclose(file) }
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -49,6 +54,7 @@ enum DataLocation {
       if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
       if n < buffer.count { break }
     }
+    if ferror(file) != 0 { throw DataError(message: "\(path): read error") }
     return String(decoding: bytes, as: UTF8.self)
   }
 

@@ -84,19 +84,7 @@ enum EventCSV {
   static let columnCount = 4
 
   static func load(path: String, window: Double) throws -> EventSet {
-    guard let file = fopen(path, "r") else {
-      throw DataError(message: "\(path): cannot open (\(String(cString: strerror(errno))))")
-    }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let n = fread(&buffer, 1, buffer.count, file)
-      if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
-      if n < buffer.count { break }
-    }
-    if ferror(file) != 0 { throw DataError(message: "\(path): read error") }
-    return try parse(String(decoding: bytes, as: UTF8.self), name: path, window: window)
+    try parse(DataLocation.readFile(path), name: path, window: window)
   }
 
   /// Parses CSV text; `name` is used in error messages.
