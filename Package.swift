@@ -23,7 +23,7 @@ let package = Package(
     .target(name: "NCLPluginKit", dependencies: ["NCLPluginAPI"], path: "Sources/NCLPluginKit"),
     .target(
       name: "NCLHost",
-      dependencies: ["COpenBLAS", "CFFI", "NCLPluginAPI", .product(name: "Numerics", package: "swift-numerics")],
+      dependencies: ["COpenBLAS", "CFFI", "NCLKernels", "NCLPluginAPI", .product(name: "Numerics", package: "swift-numerics")],
       path: "Sources/NCLHost",
       exclude: ["README.md"]),
     .executableTarget(
@@ -35,6 +35,7 @@ let package = Package(
     .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                    providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
+    .target(name: "NCLKernels", path: "Sources/NCLKernels"),
     .target(name: "_NCLTestSupport", dependencies: ["NCLHost"], path: "Sources/_NCLTestSupport"),
 
     // MARK: - Plugins

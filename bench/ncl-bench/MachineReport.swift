@@ -14,7 +14,7 @@ enum MachineReport {
     let coreType = env["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" } ?? ""
     return """
       machine: \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores
-      BLAS: OpenBLAS core \(BLAS.coreName)\(coreType), \(BLAS.threadCount) threads
+      BLAS: OpenBLAS core \(BLAS.coreName)\(coreType), \(BLAS.threadCount) threads; elementwise kernels: \(BLAS.elementwiseInstructionSet)
       date: \(ISO8601DateFormatter().string(from: Date()))
       """
   }

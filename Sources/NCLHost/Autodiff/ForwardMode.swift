@@ -24,7 +24,7 @@ public func jvp<Scalar>(
     precondition(tangent.shape == input.shape, "tangent of shape \(tangent.shape) for an input of shape \(input.shape)")
     tangentOf[ObjectIdentifier(node)] = tangent
   }
-  let order = Tape.topologicalOrder(from: outputs.compactMap(\.node))
+  let order = Tape.topologicalOrder(from: outputs.compactMap { $0.node })
   withGradientMode(createGraph) {
     for node in order {
       guard let rules = node.rules, tangentOf[ObjectIdentifier(node)] == nil else { continue }

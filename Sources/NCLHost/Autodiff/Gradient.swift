@@ -27,7 +27,7 @@ public func gradient<Scalar>(
       precondition(seed.shape == output.shape, "gradient output of shape \(seed.shape) for an output of shape \(output.shape)")
     }
   }
-  let order = Tape.topologicalOrder(from: outputs.compactMap(\.node))
+  let order = Tape.topologicalOrder(from: outputs.compactMap { $0.node })
   let wanted = Set(inputNodes.map(ObjectIdentifier.init))
 
   // Only nodes with a path to some input need their backward rule run.

@@ -45,12 +45,12 @@ public final class Node<Scalar: TensorScalar> {
   /// worklist before this node lets go of its inputs and rules (whose closures capture them), so
   /// no release here ever frees a parent node inline.
   deinit {
-    var pending = inputs.compactMap(\.node)
+    var pending = inputs.compactMap { $0.node }
     inputs.removeAll()
     rules = nil
     while var node = pending.popLast() {
       if isKnownUniquelyReferenced(&node) {
-        pending.append(contentsOf: node.inputs.compactMap(\.node))
+        pending.append(contentsOf: node.inputs.compactMap { $0.node })
         node.inputs.removeAll()
         node.rules = nil
       }

@@ -33,9 +33,10 @@ public struct DivergenceFreeTerm<Scalar: TensorScalar> {
     assembly = Tensor(shape: [pairs.count, dimension * dimension], scalars: entries)
   }
 
-  /// M(t, x) as [batch, D, D].
+  /// M(t, x) as [batch, D, D]; t is [batch, 1] or [1, 1].
   public func matrix(t: Tensor<Scalar>, x: Tensor<Scalar>) -> Tensor<Scalar> {
-    let upper = network(Tensor.concatenate([timeFeatures(t), x], alongAxis: 1))
+    let features = timeFeatures(t)
+    let upper = network(Tensor.concatenate([features.broadcast(to: [x.shape[0], features.shape[1]]), x], alongAxis: 1))
     return Tensor.matmul(upper, assembly).reshaped([x.shape[0], dimension, dimension])
   }
 

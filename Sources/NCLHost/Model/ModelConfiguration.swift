@@ -37,6 +37,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
   /// Hidden sizes of the network M of the learned divergence-free term b = div(rho M);
   /// nil switches the term off. Needs D >= 2.
   public var divergenceFreeHiddenSizes: [Int]? = nil
+  /// How the conditioner's hidden units get their degrees. nil (what configurations saved before
+  /// the setting existed decode to) means `.interleaved`, so old checkpoints keep their meaning.
+  public var hiddenUnitOrder: HiddenUnitOrder? = .grouped
 
   public init(dimension: Int) {
     self.dimension = dimension

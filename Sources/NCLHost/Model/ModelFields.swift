@@ -3,7 +3,8 @@
 /// Density, CDFs, time derivatives, flux, score and drift at a batch (t, x), each computed the
 /// first time it is asked for and kept, so an objective pays only for what it uses.
 ///
-/// Shapes: batch B, dimension D. t is [B, 1], x is [B, D]. Time derivatives are partial
+/// Shapes: batch B, dimension D. t is [B, 1], or [1, 1] for one time shared by the batch (the
+/// conditioner then computes its time-only units once), x is [B, D]. Time derivatives are partial
 /// derivatives at fixed x (t enters through a fresh leaf, so x may depend on anything).
 public final class ModelFields<Scalar: TensorScalar> {
   public let model: NCLModel<Scalar>
@@ -55,7 +56,9 @@ public final class ModelFields<Scalar: TensorScalar> {
     switch model.configuration.flux {
     case .telescoping(let tau):
       // u_i = -exp(sum_{k>i}[log s'_tau(x_k) - log f_k] - log f_i) ((sum_{k<i} d_t log f_k)(F_i - s_tau(x_i)) + d_t F_i)
-      let z = x.detached() / Scalar(tau)
+      // x itself, not a constant copy: derivatives in x (Jacobian penalties, samples that depend on
+      // the parameters) must see the reference's sigma_tau(x_i) and log sigma'_tau(x_k).
+      let z = x / Scalar(tau)
       let logReference = Logistic.logDensity(z) - Scalar.log(Scalar(tau))
       let logTail = (logReference - logF).cumulativeSum(alongAxis: 1, exclusive: true, reverse: true) - logF
       let tailFactor = logTail.clamped(lower: -.greatestFiniteMagnitude, upper: Scalar(model.configuration.maxLogTailFactor)).exp()

@@ -19,7 +19,8 @@ public struct NCLModel<Scalar: TensorScalar> {
     conditioner = MADE(
       dimension: configuration.dimension, timeFeatures: features, hiddenSizes: configuration.hiddenSizes,
       outputsPerCoordinate: 3 * configuration.components, activation: configuration.activation,
-      factorized: configuration.flux == .factorized, generator: &generator)
+      factorized: configuration.flux == .factorized,
+      hiddenUnitOrder: configuration.hiddenUnitOrder ?? .interleaved, generator: &generator)
     divergenceFree = configuration.divergenceFreeHiddenSizes.map { hidden in
       DivergenceFreeTerm(
         dimension: configuration.dimension, timeFeatures: features, hiddenSizes: hidden,
@@ -52,7 +53,7 @@ public struct NCLModel<Scalar: TensorScalar> {
     return copy
   }
 
-  /// The conditional laws at (t, x): t [batch, 1], x [batch, D].
+  /// The conditional laws at (t, x): t [batch, 1] or [1, 1] (shared by the batch), x [batch, D].
   public func mixture(t: Tensor<Scalar>, x: Tensor<Scalar>) -> LogisticMixture<Scalar> {
     LogisticMixture(
       conditionerOutput: conditioner(t: t, x: x),
@@ -70,12 +71,13 @@ public struct NCLModel<Scalar: TensorScalar> {
     ModelFields(model: self, t: Self.column(t, batch: x.shape[0]), x: x, differentiable: differentiable)
   }
 
-  /// Accepts t as [batch, 1], [batch] or a single time [] / [1], returned as [batch, 1].
+  /// Accepts t as [batch, 1], [batch] or a single time [] / [1] / [1, 1]; returns [batch, 1], or
+  /// [1, 1] for a single time, which the conditioner evaluates once for the whole batch.
   static func column(_ t: Tensor<Scalar>, batch: Int) -> Tensor<Scalar> {
     switch t.shape {
-    case [batch, 1]: return t
+    case [batch, 1], [1, 1]: return t
     case [batch]: return t.reshaped([batch, 1])
-    case [], [1]: return t.reshaped([1, 1]).broadcast(to: [batch, 1])
+    case [], [1]: return t.reshaped([1, 1])
     default: preconditionFailure("time of shape \(t.shape) for a batch of \(batch): use [\(batch), 1], [\(batch)] or a scalar")
     }
   }

@@ -127,7 +127,7 @@ enum Kernels {
     // Several rows: split the outermost axis across cores, each chunk walking its own rows.
     let outer = dims[0], rowsPerOuter = dims.dropFirst().dropLast().reduce(1, *)
     let chunkRows = Swift.max(1, Parallel.minimumChunk / Swift.max(inner * rowsPerOuter, 1))
-    let chunks = Swift.min(Parallel.cores, Swift.max(1, outer / chunkRows))
+    let chunks = Swift.min(Parallel.threads, Swift.max(1, outer / chunkRows))
     func rows(_ range: Range<Int>) {
       var subDims = dims
       subDims[0] = range.count

@@ -60,3 +60,32 @@ final class FluxIdentityTests: XCTestCase {
     }
   }
 }
+
+/// Fields at one time shared by the batch (the conditioner's blocked path) equal the fields at
+/// that time repeated per row (its dense path), for every construction.
+final class SharedTimeFieldTests: XCTestCase {
+  func testSharedTimeGivesThePerRowFields() {
+    let cases = FluxIdentityTests.constructions.map { ($0.0, $0.1, false) } + [("div-free", .default, true)]
+    for (label, flux, divergenceFree) in cases {
+      for dimension in [1, 2, 3] where !(divergenceFree && dimension == 1) {
+        let model = ModelTestSupport.model(dimension: dimension, flux: flux, divergenceFree: divergenceFree)
+        var g = SeededGenerator(seed: 12)
+        let x = Tensor<Double>.randomNormal([7, dimension], using: &g)
+        let shared = model.fields(t: Tensor(0.4), x: x, differentiable: false)
+        let perRow = model.fields(t: Tensor(repeating: 0.4, shape: [7, 1]), x: x, differentiable: false)
+        let pairs: [(String, Tensor<Double>, Tensor<Double>)] = [
+          ("log density", shared.logDensity, perRow.logDensity),
+          ("d_t log rho", shared.timeDerivativeOfLogDensity, perRow.timeDerivativeOfLogDensity),
+          ("score", shared.score, perRow.score),
+          ("velocity", shared.velocity, perRow.velocity),
+          ("drift", shared.drift(noise: .constant(0.7)), perRow.drift(noise: .constant(0.7))),
+        ]
+        for (name, a, b) in pairs {
+          XCTAssertEqual(a.shape, b.shape, "\(label) D=\(dimension) \(name)")
+          let error = zip(a.scalars, b.scalars).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+          XCTAssertLessThan(error, 1e-12, "\(label) D=\(dimension) \(name)")
+        }
+      }
+    }
+  }
+}

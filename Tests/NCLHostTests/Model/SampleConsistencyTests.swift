@@ -39,7 +39,10 @@ final class SampleConsistencyTests: XCTestCase {
   }
 
   func testSDEFromExactStartMatchesExactSamples() throws {
-    let model = ModelTestSupport.model(dimension: 2, seed: 3)
+    // A random model whose law moves visibly between t = 0 and 1 (checked below). Some steep
+    // random models (seed 1 here) have heavy tails in which the ODE's end states drift from the
+    // exact law even with 400 RK4 steps while the SDE's do not; see the project notes.
+    let model = ModelTestSupport.model(dimension: 2, seed: 2)
     var generator = SeededGenerator(seed: 8)
     let n = 400
     let start = model.sample(at: 0, count: n, using: &generator)

@@ -623,6 +623,29 @@ final class TensorOpsTests: XCTestCase {
     XCTAssertEqual(T.matmul(T([[2, 3]]), T([[4], [5]])).scalars, [23])
   }
 
+  /// Products big enough to be split across cores, by rows (tall C) and by columns (wide C),
+  /// with every transpose and with the bias accumulation of `linear`, against the naive loop.
+  func testSplitMatmulMatchesNaiveProduct() {
+    let threads = BLAS.threadCount
+    defer { BLAS.setThreadCount(threads) }
+    BLAS.setThreadCount(3)  // an uneven split of odd sizes
+    for (m, k, n) in [(301, 70, 33), (29, 80, 257)] {
+      for transposeA in [false, true] {
+        for transposeB in [false, true] {
+          let a = Self.normal(transposeA ? [k, m] : [m, k], seed: 45)
+          let b = Self.normal(transposeB ? [n, k] : [k, n], seed: 46)
+          let c = T.matmul(a, b, transposeA: transposeA, transposeB: transposeB)
+          let reference = Self.naiveMatmul(a, b, transposeA: transposeA, transposeB: transposeB)
+          assertClose(c.scalars, reference.values, relative: 1e-12, absolute: 1e-12, "\(m)x\(k)x\(n) \(transposeA) \(transposeB)")
+        }
+      }
+      let x = Self.normal([m, k], seed: 47), w = Self.normal([n, k], seed: 48), bias = Self.normal([n], seed: 49)
+      let product = Self.naiveMatmul(x, w, transposeA: false, transposeB: true).values
+      assertClose(T.linear(x, weight: w, bias: bias).scalars, product.enumerated().map { $1 + bias.scalars[$0 % n] },
+                  relative: 1e-12, absolute: 1e-12, "linear \(m)x\(k)x\(n)")
+    }
+  }
+
   func testLinearWithAndWithoutBias() {
     let x = Self.normal([6, 4], seed: 42), w = Self.normal([3, 4], seed: 43), bias = Self.normal([3], seed: 44)
     let product = Self.naiveMatmul(x, w, transposeA: false, transposeB: true).values

@@ -36,10 +36,23 @@ extension Tensor {
       if !accumulate { c.pointer.update(repeating: 0, count: m * n) }
       return
     }
-    Scalar._gemm(
-      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
-      a.storage.pointer, lda: a.shape[1], b.storage.pointer, ldb: b.shape[1], beta: accumulate ? 1 : 0,
-      c.pointer, ldc: n)
+    _ = BLAS.singleThreaded
+    let (lda, ldb) = (a.shape[1], b.shape[1])
+    let (pa, pb, pc) = (a.storage.pointer, b.storage.pointer, c.pointer)
+    let beta: Scalar = accumulate ? 1 : 0
+    // Blocks of C's rows (or columns, when C is wide) on separate cores; each block reads
+    // its rows of op(a) (or columns of op(b)) in place through the leading dimension.
+    Parallel.forEachBlock(m >= n ? m : n, work: m * n * k) { start, count in
+      if m >= n {
+        Scalar._gemm(
+          transposeA: transposeA, transposeB: transposeB, m: count, n: n, k: k, alpha: 1,
+          pa + (transposeA ? start : start * lda), lda: lda, pb, ldb: ldb, beta: beta, pc + start * n, ldc: n)
+      } else {
+        Scalar._gemm(
+          transposeA: transposeA, transposeB: transposeB, m: m, n: count, k: k, alpha: 1,
+          pa, lda: lda, pb + (transposeB ? start * ldb : start), ldb: ldb, beta: beta, pc + start, ldc: n)
+      }
+    }
   }
 
   /// x wᵀ + bias for x [batch, in], w [out, in], bias [out]: one gemm on top of the broadcast bias.

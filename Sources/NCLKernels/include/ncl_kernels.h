@@ -1,0 +1,45 @@
+/* NCLKernels: the engine's Float32 elementwise kernels, compiled once per vector width.
+ *
+ * Each array kernel is built for AVX-512, AVX2 and baseline x86-64 (SSE2) and the widest the
+ * CPU supports is chosen when the program loads (GNU ifunc), so one binary runs everywhere and
+ * uses the whole vector unit where there is one. Floating-point contraction is off, so every
+ * variant rounds exactly like the others: results are bit-identical across machines.
+ *
+ * Every kernel accepts x == y (in place). Algorithms and error bounds are documented on the
+ * Swift side, in Sources/NCLHost/Tensor/FastMath.swift, and asserted by FastMathTests.
+ */
+#ifndef NCL_KERNELS_H
+#define NCL_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ncl_fast_function {
+  NCL_FAST_EXP = 0,
+  NCL_FAST_LOG,
+  NCL_FAST_LOG1P,
+  NCL_FAST_TANH,
+  NCL_FAST_SIGMOID,
+  NCL_FAST_SOFTPLUS,
+  NCL_FAST_SILU,
+  NCL_FAST_SILU_DERIVATIVE,
+  NCL_FAST_SILU_SECOND_DERIVATIVE,
+} ncl_fast_function_t;
+
+/* y[i] = f(x[i]) for i < count. */
+void ncl_fast_apply(ncl_fast_function_t function, const float *x, float *y, ptrdiff_t count);
+
+/* One value, through the same code as the array kernels (for tests and scalar callers). */
+float ncl_fast_scalar(ncl_fast_function_t function, float x);
+
+/* The instruction set the array kernels run with on this CPU: "avx512f", "avx2" or "sse2". */
+const char *ncl_fast_isa(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
