@@ -166,23 +166,22 @@ enum Kernels {
   ) {
     switch op {
     case .sum, .max:
-      let isSum = op == .sum
-      for o in 0..<outer {
-        let px = x + o * length * inner, py = y + o * inner
-        if inner == 1 {
-          py[0] = isSum ? rowSum(px, length) : rowMax(px, length)
-          continue
+      // Long reductions run on several cores: by blocks of the outer axis when there are enough,
+      // else by blocks of columns (the usual case: a bias gradient sums [batch, features] over
+      // the batch).
+      let blocks = Swift.min(Parallel.threads, outer * length * inner / Parallel.minimumChunk)
+      if blocks > 1 && outer >= blocks {
+        DispatchQueue.concurrentPerform(iterations: blocks) { c in
+          let start = outer * c / blocks, end = outer * (c + 1) / blocks
+          reduceRows(op, x + start * length * inner, end - start, length, inner, inner, y + start * inner)
         }
-        py.update(from: px, count: inner)
-        for l in 1..<Swift.max(length, 1) {
-          let row = px + l * inner
-          if isSum {
-            for i in 0..<inner { py[i] += row[i] }
-          } else {
-            for i in 0..<inner { py[i] = Swift.max(py[i], row[i]) }
-          }
+      } else if blocks > 1 && inner >= 16 * blocks {
+        DispatchQueue.concurrentPerform(iterations: blocks) { c in
+          let start = inner * c / blocks, end = inner * (c + 1) / blocks
+          reduceRows(op, x + start, outer, length, inner, end - start, y + start)
         }
-        if length == 0 { py.update(repeating: isSum ? 0 : -T.infinity, count: inner) }
+      } else {
+        reduceRows(op, x, outer, length, inner, inner, y)
       }
     case .logSumExp:
       // Max-shifted so that exp never overflows; an all -inf slice gives -inf. One scratch
@@ -202,6 +201,35 @@ enum Kernels {
       defer { sums.deallocate() }
       reduce(.sum, shifted, outer, length, inner, sums)
       for j in 0..<outer * inner where y[j].isFinite { y[j] += T.log(sums[j]) }
+    }
+  }
+
+  /// Sums or maxima over the middle axis of (outer, length, inner) for `columns` of the inner
+  /// positions, starting at x and y.
+  static func reduceRows<T: TensorScalar>(
+    _ op: ReduceKernel, _ x: UnsafePointer<T>, _ outer: Int, _ length: Int, _ inner: Int, _ columns: Int,
+    _ y: UnsafeMutablePointer<T>
+  ) {
+    let isSum = op == .sum
+    for o in 0..<outer {
+      let px = x + o * length * inner, py = y + o * inner
+      if inner == 1 {
+        py[0] = isSum ? rowSum(px, length) : rowMax(px, length)
+        continue
+      }
+      if length == 0 {
+        py.update(repeating: isSum ? 0 : -T.infinity, count: columns)
+        continue
+      }
+      py.update(from: px, count: columns)
+      for l in 1..<length {
+        let row = px + l * inner
+        if isSum {
+          for i in 0..<columns { py[i] += row[i] }
+        } else {
+          for i in 0..<columns { py[i] = Swift.max(py[i], row[i]) }
+        }
+      }
     }
   }
 

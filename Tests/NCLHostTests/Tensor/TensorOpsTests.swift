@@ -623,6 +623,18 @@ final class TensorOpsTests: XCTestCase {
     XCTAssertEqual(T.matmul(T([[2, 3]]), T([[4], [5]])).scalars, [23])
   }
 
+  /// Reductions long enough to be split across cores (by rows, and by columns) give the serial sums.
+  func testSplitReductionsMatchSerialLoops() {
+    let x = Self.normal([1200, 70], seed: 50)
+    let v = x.scalars
+    let columnSums = (0..<70).map { j in (0..<1200).reduce(0.0) { $0 + v[$1 * 70 + j] } }
+    let columnMaxima = (0..<70).map { j in (0..<1200).map { v[$0 * 70 + j] }.max()! }
+    let rowSums = (0..<1200).map { i in v[(i * 70)..<(i * 70 + 70)].reduce(0, +) }
+    assertClose(x.sum(alongAxis: 0).scalars, columnSums, relative: 1e-12, absolute: 1e-12, "sum over rows")
+    XCTAssertEqual(x.maxValues(alongAxis: 0).scalars, columnMaxima, "max over rows")
+    assertClose(x.sum(alongAxis: 1).scalars, rowSums, relative: 1e-12, absolute: 1e-12, "sum over columns")
+  }
+
   /// Products big enough to be split across cores, by rows (tall C) and by columns (wide C),
   /// with every transpose and with the bias accumulation of `linear`, against the naive loop.
   func testSplitMatmulMatchesNaiveProduct() {
