@@ -122,6 +122,14 @@ static inline float fast_silu_second_derivative(float x) {
   return s * c * (2.0f + x * (c - s));
 }
 
+static inline float fast_log_logistic_density(float x) {
+  float a = magnitude(x);
+  float e = fast_exp(-a);
+  float u = 1.0f + e;
+  float l = fast_log_core(u) - ((u - 1.0f) - e) / u;
+  return -a - 2.0f * l;
+}
+
 #if defined(__x86_64__) && defined(__linux__)
 #define NCL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
@@ -148,6 +156,7 @@ NCL_ARRAY_KERNEL(ncl_fast_softplus_array, fast_softplus)
 NCL_ARRAY_KERNEL(ncl_fast_silu_array, fast_silu)
 NCL_ARRAY_KERNEL(ncl_fast_silu_derivative_array, fast_silu_derivative)
 NCL_ARRAY_KERNEL(ncl_fast_silu_second_derivative_array, fast_silu_second_derivative)
+NCL_ARRAY_KERNEL(ncl_fast_log_logistic_density_array, fast_log_logistic_density)
 
 void ncl_fast_apply(ncl_fast_function_t function, const float *x, float *y, ptrdiff_t count) {
   switch (function) {
@@ -160,6 +169,7 @@ void ncl_fast_apply(ncl_fast_function_t function, const float *x, float *y, ptrd
   case NCL_FAST_SILU: ncl_fast_silu_array(x, y, count); break;
   case NCL_FAST_SILU_DERIVATIVE: ncl_fast_silu_derivative_array(x, y, count); break;
   case NCL_FAST_SILU_SECOND_DERIVATIVE: ncl_fast_silu_second_derivative_array(x, y, count); break;
+  case NCL_FAST_LOG_LOGISTIC_DENSITY: ncl_fast_log_logistic_density_array(x, y, count); break;
   }
 }
 

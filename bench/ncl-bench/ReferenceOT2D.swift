@@ -25,7 +25,6 @@ enum ReferenceOT2D {
 
   /// `NCL_BENCH_BATCH` runs one batch size only (for profiling).
   static func run(quick: Bool) {
-    BLAS.setThreadCount(Int(ProcessInfo.processInfo.environment["NCL_BENCH_THREADS"] ?? "2") ?? 2)
     print("ref-ot2d: D=2, K=16, MADE 3x128 SiLU, 4 time frequencies, telescoping tau=1, g=0, Float32, 2 BLAS threads")
     print("  batch   ms/step   (median; NLL at t=0 and t=1 + kinetic term + backward + Adam)")
     let only = ProcessInfo.processInfo.environment["NCL_BENCH_BATCH"].flatMap { Int($0) }

@@ -10,6 +10,9 @@ let benchmarks: [String: (Bool) -> Void] = [
   "ref-ot2d": ReferenceOT2D.run,
 ]
 
+// `NCL_BENCH_THREADS`: cores for matrix products and elementwise loops (default 2, the reference setting).
+BLAS.setThreadCount(Int(ProcessInfo.processInfo.environment["NCL_BENCH_THREADS"] ?? "2") ?? 2)
+
 let selected = names.isEmpty ? benchmarks.keys.sorted() : names
 for name in selected {
   guard let run = benchmarks[name] else {

@@ -38,8 +38,8 @@ public struct LogisticMixture<Scalar: TensorScalar> {
 
 /// The standard logistic law, sigma(z) = 1 / (1 + e^-z).
 public enum Logistic {
-  /// log sigma'(z), stable for any z.
+  /// log sigma'(z) = -softplus(z) - softplus(-z), stable for any z.
   public static func logDensity<Scalar>(_ z: Tensor<Scalar>) -> Tensor<Scalar> {
-    -(z.softplus() + (-z).softplus())
+    z.logisticLogDensity()
   }
 }

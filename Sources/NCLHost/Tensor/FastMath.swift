@@ -61,6 +61,11 @@ enum FastMath {
     run(NCL_FAST_SILU_SECOND_DERIVATIVE, x, y, count)
   }
 
+  /// `y[i] = log sigma'(x[i])`. See `logLogisticDensity(_: Float)` for bounds.
+  static func logLogisticDensity(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    run(NCL_FAST_LOG_LOGISTIC_DENSITY, x, y, count)
+  }
+
   @inline(__always)
   private static func run(_ function: ncl_fast_function_t, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
     precondition(count >= 0, "FastMath: negative count")
@@ -129,4 +134,10 @@ enum FastMath {
   /// Evaluated as s (1 + x (1 - s)) with 1 - s taken from the complementary branch of the
   /// stable sigmoid so neither tail cancels; near the zero crossing a second form is selected.
   static func siluDerivative(_ x: Float) -> Float { ncl_fast_scalar(NCL_FAST_SILU_DERIVATIVE, x) }
+
+  /// log sigma'(x) = log(sigma(x) (1 - sigma(x))), the log-density of the standard logistic law.
+  /// Max relative error 2.5e-7 for all finite x; -inf at +-inf.
+  ///
+  /// Even in x: -|x| - 2 log1p(e^-|x|), with the log1p argument in (0, 1] (as in softplus).
+  static func logLogisticDensity(_ x: Float) -> Float { ncl_fast_scalar(NCL_FAST_LOG_LOGISTIC_DENSITY, x) }
 }

@@ -5,6 +5,8 @@ import RealModule
 /// An elementwise function of one tensor; parameters are stored as Double and converted once.
 public enum UnaryKernel: Sendable, Equatable {
   case negate, exp, log, log1p, sigmoid, softplus, silu, siluDerivative, siluSecondDerivative, tanh
+  /// log sigma'(x), the standard logistic log-density
+  case logLogisticDensity
   case sqrt, square, reciprocal, sin, cos, abs, sign
   /// scale * x + shift
   case affine(scale: Double, shift: Double)
@@ -55,6 +57,7 @@ enum Kernels {
         return s * (1 - s) * (2 + v * (1 - 2 * s))
       }
     case .tanh: map(x, y, n) { T.tanh($0) }
+    case .logLogisticDensity: map(x, y, n) { -Swift.abs($0) - 2 * T.log(onePlus: T.exp(-Swift.abs($0))) }
     case .sqrt: map(x, y, n) { $0.squareRoot() }
     case .square: map(x, y, n) { $0 * $0 }
     case .reciprocal: map(x, y, n) { 1 / $0 }

@@ -62,6 +62,7 @@ extension Float: TensorScalar {
       case .silu: FastMath.silu(x, y, count: n)
       case .siluDerivative: FastMath.siluDerivative(x, y, count: n)
       case .siluSecondDerivative: FastMath.siluSecondDerivative(x, y, count: n)
+      case .logLogisticDensity: FastMath.logLogisticDensity(x, y, count: n)
       default: Kernels.unary(op, x, y, n)
       }
     }

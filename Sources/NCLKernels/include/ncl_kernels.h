@@ -27,6 +27,7 @@ typedef enum ncl_fast_function {
   NCL_FAST_SILU,
   NCL_FAST_SILU_DERIVATIVE,
   NCL_FAST_SILU_SECOND_DERIVATIVE,
+  NCL_FAST_LOG_LOGISTIC_DENSITY,
 } ncl_fast_function_t;
 
 /* y[i] = f(x[i]) for i < count. */

@@ -40,6 +40,7 @@ final class OpGradientTests: XCTestCase {
       "log1p": unary(p) { $0.log1p() },
       "sigmoid": unary(a) { $0.sigmoid() },
       "softplus": unary(a * 3) { $0.softplus() },
+      "logisticLogDensity": unary(a * 3) { $0.logisticLogDensity() },
       "silu": unary(a * 2) { $0.silu() },
       "siluDerivative": unary(a * 2) { $0.siluDerivative() },
       "siluSecondDerivative": unary(a * 2) { $0.siluSecondDerivative() },

@@ -21,6 +21,7 @@ final class FastMathTests: XCTestCase {
   static let softplusK: Kernel = { FastMath.softplus($0, $1, count: $2) }
   static let siluK: Kernel = { FastMath.silu($0, $1, count: $2) }
   static let siluDerivativeK: Kernel = { FastMath.siluDerivative($0, $1, count: $2) }
+  static let logLogisticDensityK: Kernel = { FastMath.logLogisticDensity($0, $1, count: $2) }
 
   static let allKernels: [(String, Kernel, Scalar)] = [
     ("exp", expK, { FastMath.exp($0) }),
@@ -31,6 +32,7 @@ final class FastMathTests: XCTestCase {
     ("softplus", softplusK, { FastMath.softplus($0) }),
     ("silu", siluK, { FastMath.silu($0) }),
     ("siluDerivative", siluDerivativeK, { FastMath.siluDerivative($0) }),
+    ("logLogisticDensity", logLogisticDensityK, { FastMath.logLogisticDensity($0) }),
   ]
 
   /// Stable Double sigmoid (no overflow in either tail).
@@ -205,6 +207,20 @@ final class FastMathTests: XCTestCase {
     assertExact("softplus", Self.softplusK, [
       (.infinity, .infinity), (-.infinity, 0), (30, 30), (1e20, 1e20),
       (.greatestFiniteMagnitude, .greatestFiniteMagnitude), (-200, 0),
+    ])
+  }
+
+  // MARK: - log-logistic density
+
+  /// Documented: 2.5e-7 relative for all finite x; -inf at +-inf.
+  func testLogLogisticDensityErrorBounds() {
+    let grid = Self.linear(-100, 100, 200_000) + Self.symmetricGeometric(1e-30, 1, 20_000)
+      + Self.symmetricGeometric(100, Double(Float.greatestFiniteMagnitude), 5_000)
+    assertBound("logLogisticDensity", Self.logLogisticDensityK, grid, ref: { x in
+      -Swift.abs(x) - 2 * Foundation.log1p(Foundation.exp(-Swift.abs(x)))
+    }, rel: 2.5e-7)
+    assertExact("logLogisticDensity", Self.logLogisticDensityK, [
+      (.infinity, -.infinity), (-.infinity, -.infinity), (1e20, -1e20), (-1e20, -1e20),
     ])
   }
 

@@ -246,6 +246,7 @@ final class TensorOpsTests: XCTestCase {
       ("siluSecondDerivative", x, { $0.siluSecondDerivative() },
        { sigmoid($0) * (1 - sigmoid($0)) * (2 + $0 * (1 - 2 * sigmoid($0))) }, 1e-12),
       ("tanh", x, { $0.tanh() }, { Foundation.tanh($0) }, 1e-15),
+      ("logisticLogDensity", x, { $0.logisticLogDensity() }, { Foundation.log(sigmoid($0) * sigmoid(-$0)) }, 1e-13),
       ("sqrt", positive, { $0.sqrt() }, { Foundation.sqrt($0) }, 0),
       ("square", x, { $0.squared() }, { $0 * $0 }, 0),
       ("reciprocal", positive, { $0.reciprocal() }, { 1 / $0 }, 0),
@@ -691,6 +692,7 @@ final class TensorOpsTests: XCTestCase {
       ("silu", wide, { $0.silu() }, { $0.silu() }, 0),
       ("siluDerivative", wide, { $0.siluDerivative() }, { $0.siluDerivative() }, 3e-8),
       ("siluSecondDerivative", wide, { $0.siluSecondDerivative() }, { $0.siluSecondDerivative() }, 3e-8),
+      ("logisticLogDensity", wide, { $0.logisticLogDensity() }, { $0.logisticLogDensity() }, 0),
     ]
     for (name, input, floatOp, doubleOp, absolute) in cases {
       let f = input.converted(to: Float.self)

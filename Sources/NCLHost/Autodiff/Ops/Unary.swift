@@ -50,6 +50,11 @@ extension Tensor {
     }
   }
   public func tanh() -> Tensor { elementwise("tanh", .tanh) { _, y in 1 - y * y } }
+  /// log sigma'(x), the standard logistic log-density, in one pass (it is evaluated on every
+  /// mixture component of every coordinate). Its derivative is 1 - 2 sigma(x) = -tanh(x / 2).
+  public func logisticLogDensity() -> Tensor {
+    elementwise("logisticLogDensity", .logLogisticDensity, sharesDerivative: true) { x, _ in -x.affine(scale: 0.5, shift: 0).tanh() }
+  }
   public func sqrt() -> Tensor { elementwise("sqrt", .sqrt) { _, y in 0.5 * y.reciprocal() } }
   public func squared() -> Tensor { elementwise("square", .square) { x, _ in 2 * x } }
   public func reciprocal() -> Tensor { elementwise("reciprocal", .reciprocal) { _, y in -(y * y) } }
