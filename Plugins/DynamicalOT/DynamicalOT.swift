@@ -9,7 +9,8 @@ import NCLPluginKit
 ///
 /// over the marginals p_k at times t_k that are not left out, with u the drift of the SDE with
 /// noise g (g = 0: the probability-flow velocity), and expectations under the model estimated by
-/// importance sampling from a proposal or by the score function with a baseline.
+/// importance sampling from a proposal, by the score function with a baseline, or through
+/// reparameterized exact samples.
 public final class DynamicalOT: ObjectiveImplementation {
   public static let plugin = PluginInfo(
     id: "org.ncl.dynamical-ot", name: "DynamicalOT", version: "0.1.0",
@@ -39,6 +40,9 @@ public final class DynamicalOT: ObjectiveImplementation {
     p.divergenceFree = settings.divergenceFree && settings.dimension >= 2
     p.batchSize = settings.batch
     problem = p
+    if settings.estimator == .reparameterized && !host.providesReparameterizedSamples {
+      throw ObjectiveError.unsupported("estimator=reparameterized needs a host with sample_reparameterized (NCL plugin ABI 1.1 or later); this host is \(host.name)")
+    }
     if settings.jacobianWeight > 0 && settings.dimension == 1 {
       host.log("DynamicalOT: jacobian_weight has no effect in one dimension (every 1-D field is a gradient)", level: .warning)
     }
@@ -69,6 +73,8 @@ public final class DynamicalOT: ObjectiveImplementation {
   func modelTerms(host: PluginHost) throws -> (kinetic: PluginTensor, jacobian: PluginTensor?) {
     let n = settings.batch, d = dimension, length = horizon.upperBound - horizon.lowerBound
     var times: [Double], points: [Double], logQValues: [Double]?
+    /// reparameterized: the samples as a tensor that carries the gradient, and the row each point takes from it.
+    var sampled: PluginTensor? = nil, rows = Array(0..<n)
     switch settings.estimator {
     case .importance:
       let draw = try proposal.draw(host: host, count: n)
@@ -77,13 +83,22 @@ public final class DynamicalOT: ObjectiveImplementation {
       times = try Proposal.stratifiedTimes(host: host, count: n, from: horizon.lowerBound, to: horizon.upperBound)
       points = try host.sample(t: host.tensor(times, shape: [n, 1])).values()
       logQValues = nil
+    case .reparameterized:
+      times = try Proposal.stratifiedTimes(host: host, count: n, from: horizon.lowerBound, to: horizon.upperBound)
+      sampled = try host.sampleReparameterized(t: host.tensor(times, shape: [n, 1])).checked("sampling")
+      (points, logQValues) = ([], nil)
     }
     let penalize = settings.jacobianWeight > 0 && d >= 2
     var t: PluginTensor, x: PluginTensor, u: PluginTensor, logRho: PluginTensor, speed: PluginTensor
     var attempt = 0
     while true {
       t = host.tensor(times, shape: [n, 1])
-      x = penalize ? host.tensor(points, shape: [n, d]).variable() : host.tensor(points, shape: [n, d])
+      if let sampled {
+        // The samples depend on the parameters, so the Jacobian penalty can take grad with respect to them as they are.
+        x = rows == Array(0..<n) ? sampled : host.concatenate(rows.map { sampled.slice(axis: 0, $0..<($0 + 1)) }, axis: 0)
+      } else {
+        x = penalize ? host.tensor(points, shape: [n, d]).variable() : host.tensor(points, shape: [n, d])
+      }
       u = host.field(.drift, t: t, x: x)
       logRho = host.field(.logDensity, t: t, x: x)
       speed = 0.5 * u.squared().sum(axis: 1)
@@ -100,7 +115,8 @@ public final class DynamicalOT: ObjectiveImplementation {
       for (k, i) in bad.enumerated() {
         let j = good[k % good.count]
         times[i] = times[j]
-        for c in 0..<d { points[i * d + c] = points[j * d + c] }
+        rows[i] = rows[j]
+        if sampled == nil { for c in 0..<d { points[i * d + c] = points[j * d + c] } }
         if var q = logQValues { q[i] = q[j]; logQValues = q }
       }
       attempt += 1
@@ -118,6 +134,9 @@ public final class DynamicalOT: ObjectiveImplementation {
         let fixed = f.detached()
         let baseline = (fixed.sum() - fixed) / Double(max(n - 1, 1))
         return length * (f.mean() + ((fixed - baseline) * (logRho - logRho.detached())).mean())
+      case .reparameterized:
+        // The points carry d x / d theta, so the plain mean has the pathwise gradient.
+        return length * f.mean()
       }
     }
 

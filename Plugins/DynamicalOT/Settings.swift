@@ -7,14 +7,15 @@ import Darwin
 import NCLPluginKit
 
 /// How expectations under the model, E_{t, x ~ rho_t}[f], are estimated with gradients.
-/// (An "exact reparameterized" estimator would differentiate the sampler implicitly; the host's
-/// `sample` returns constants and the ABI has no implicit-differentiation operation, so it is not offered.)
 enum Estimator: String, CaseIterable {
   /// E_{t, x ~ q_t}[f rho_t / q_t] with a fixed proposal q (see `Proposal`).
   case importance
   /// Exact model samples with the score-function (REINFORCE) gradient and a leave-one-out baseline:
   /// grad E[f] = E[grad f] + E[(f - b) grad log rho].
   case score
+  /// Exact model samples that carry the gradient of the sampler (the host's `sample_reparameterized`,
+  /// ABI 1.1): grad E[f] = E[grad f + grad_x f dx/dtheta], no weights and no baseline.
+  case reparameterized
 }
 
 enum DataKind: String, CaseIterable {
@@ -80,7 +81,7 @@ struct Settings {
            help: "annealing: the kinetic weight reached after kinetic_anneal_steps steps, geometrically (-1: kinetic_weight, no annealing)"),
     .int("kinetic_anneal_steps", default: 0, range: 0...100_000_000, help: "annealing: steps from kinetic_weight to kinetic_weight_final"),
     .choice("estimator", Estimator.allCases.map(\.rawValue), default: "score",
-            help: "expectations under the model: importance (proposal weights rho/q) or score (exact samples, score function with baseline)"),
+            help: "expectations under the model: importance (proposal weights rho/q), score (exact samples, score function with baseline) or reparameterized (exact samples differentiated through the sampler)"),
     .choice("proposal", Proposal.Kind.allCases.map(\.rawValue), default: "gaussian",
             help: "importance: gaussian (fitted to the marginals, interpolated in t) or box (uniform)"),
     .float("proposal_scale", default: 1.5, range: 0.1...100, help: "importance: widening of the proposal's standard deviations"),

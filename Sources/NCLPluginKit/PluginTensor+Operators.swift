@@ -3,7 +3,7 @@ import NCLPluginAPI
 
 extension PluginTensor {
   func binary(_ op: Int32, _ other: PluginTensor) -> PluginTensor {
-    wrap(api.binary(host.raw, ncl_binary_op_t(op), handle, other.handle))
+    wrap(api.pointee.binary(host.raw, ncl_binary_op_t(op), handle, other.handle))
   }
 
   public static func + (a: PluginTensor, b: PluginTensor) -> PluginTensor { a.binary(NCL_OP_ADD, b) }

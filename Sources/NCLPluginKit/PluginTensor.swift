@@ -18,7 +18,7 @@ public struct PluginTensor {
     self.host = host
   }
 
-  var api: ncl_host_api_t { host.api }
+  var api: UnsafePointer<ncl_host_api_t> { host.api }
   func wrap(_ handle: OpaquePointer?) -> PluginTensor { PluginTensor(handle: handle, host: host) }
 
   /// Whether an earlier operation failed.
@@ -35,19 +35,19 @@ public struct PluginTensor {
   /// The shape, or nil for a NULL handle.
   public var shape: [Int]? {
     var dims = [Int64](repeating: 0, count: 16)
-    let rank = api.shape(host.raw, handle, &dims, 16)
+    let rank = api.pointee.shape(host.raw, handle, &dims, 16)
     return rank < 0 ? nil : dims.prefix(Int(rank)).map(Int.init)
   }
 
   /// Number of elements (0 for a NULL handle).
-  public var count: Int { Int(max(api.read(host.raw, handle, nil, 0), 0)) }
+  public var count: Int { Int(max(api.pointee.read(host.raw, handle, nil, 0), 0)) }
 
   /// The values, row-major; throws (with the host's first error) for a NULL handle.
   public func values() throws -> [Double] {
     let t = try checked("reading values")
     let n = t.count
     var out = [Double](repeating: 0, count: n)
-    if n > 0 { _ = api.read(host.raw, handle, &out, Int64(n)) }
+    if n > 0 { _ = api.pointee.read(host.raw, handle, &out, Int64(n)) }
     return out
   }
 
@@ -59,7 +59,7 @@ public struct PluginTensor {
 
   // MARK: - Elementwise
 
-  func unary(_ op: Int32) -> PluginTensor { wrap(api.unary(host.raw, ncl_unary_op_t(op), handle)) }
+  func unary(_ op: Int32) -> PluginTensor { wrap(api.pointee.unary(host.raw, ncl_unary_op_t(op), handle)) }
 
   public func exp() -> PluginTensor { unary(NCL_OP_EXP) }
   public func log() -> PluginTensor { unary(NCL_OP_LOG) }
@@ -75,15 +75,15 @@ public struct PluginTensor {
   public func cos() -> PluginTensor { unary(NCL_OP_COS) }
 
   /// scale * self + shift.
-  public func affine(scale: Double, shift: Double = 0) -> PluginTensor { wrap(api.affine(host.raw, handle, scale, shift)) }
+  public func affine(scale: Double, shift: Double = 0) -> PluginTensor { wrap(api.pointee.affine(host.raw, handle, scale, shift)) }
 
   /// Elements clamped to [lower, upper].
-  public func clamped(lower: Double, upper: Double) -> PluginTensor { wrap(api.clamp(host.raw, handle, lower, upper)) }
+  public func clamped(lower: Double, upper: Double) -> PluginTensor { wrap(api.pointee.clamp(host.raw, handle, lower, upper)) }
 
   // MARK: - Reductions
 
   func reduce(_ op: Int32, axis: Int?, keepingDimension: Bool) -> PluginTensor {
-    wrap(api.reduce(host.raw, ncl_reduce_op_t(op), handle, axis.map(Int32.init) ?? NCL_ALL_AXES, keepingDimension ? 1 : 0))
+    wrap(api.pointee.reduce(host.raw, ncl_reduce_op_t(op), handle, axis.map(Int32.init) ?? NCL_ALL_AXES, keepingDimension ? 1 : 0))
   }
 
   /// Sum along `axis` (negative counts from the end), or over every axis when `axis` is nil.
@@ -105,17 +105,17 @@ public struct PluginTensor {
 
   /// op(self) op(other) for rank-2 tensors.
   public func matmul(_ other: PluginTensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> PluginTensor {
-    wrap(api.matmul(host.raw, handle, other.handle, transposeSelf ? 1 : 0, transposeOther ? 1 : 0))
+    wrap(api.pointee.matmul(host.raw, handle, other.handle, transposeSelf ? 1 : 0, transposeOther ? 1 : 0))
   }
 
   public func reshaped(_ shape: [Int]) -> PluginTensor {
     let dims = shape.map(Int64.init)
-    return wrap(api.reshape(host.raw, handle, dims, Int32(dims.count)))
+    return wrap(api.pointee.reshape(host.raw, handle, dims, Int32(dims.count)))
   }
 
   /// Elements with index in `range` along `axis`.
   public func slice(axis: Int, _ range: Range<Int>) -> PluginTensor {
-    wrap(api.slice(host.raw, handle, Int32(axis), Int64(range.lowerBound), Int64(range.upperBound)))
+    wrap(api.pointee.slice(host.raw, handle, Int32(axis), Int64(range.lowerBound), Int64(range.upperBound)))
   }
 
   /// Column `i` of a [B, D] tensor as [B, 1].
@@ -124,8 +124,8 @@ public struct PluginTensor {
   // MARK: - Derivatives
 
   /// The same values, cut from differentiation.
-  public func detached() -> PluginTensor { wrap(api.detach(host.raw, handle)) }
+  public func detached() -> PluginTensor { wrap(api.pointee.detach(host.raw, handle)) }
 
   /// The same values as a new variable that `PluginHost.grad` and `jvp` differentiate with respect to.
-  public func variable() -> PluginTensor { wrap(api.variable(host.raw, handle)) }
+  public func variable() -> PluginTensor { wrap(api.pointee.variable(host.raw, handle)) }
 }

@@ -55,14 +55,13 @@ final class DynamicalOTTests: XCTestCase {
     let d = library.descriptor
     XCTAssertEqual(d.name, "DynamicalOT")
     XCTAssertEqual(d.id, "org.ncl.dynamical-ot")
-    XCTAssertEqual(d.abiVersion, "1.0.0")
+    XCTAssertEqual(d.abiVersion, "1.1.0")
     let names = d.parameters.map(\.name)
     for name in ["data", "source", "target", "dimension", "csv", "population", "leave_out", "kinetic_weight", "estimator",
                  "proposal", "noise", "jacobian_weight", "divergence_free", "flux", "batch"] {
       XCTAssertTrue(names.contains(name), "missing parameter \(name)")
     }
-    XCTAssertEqual(d.parameters.first { $0.name == "estimator" }?.choices, ["importance", "score"],
-                   "no 'exact' choice: the ABI's sampler is not reparameterized")
+    XCTAssertEqual(d.parameters.first { $0.name == "estimator" }?.choices, ["importance", "score", "reparameterized"])
     XCTAssertEqual(d.parameters.first { $0.name == "kinetic_weight" }?.defaultValue, "0.05")
     XCTAssertEqual(try library.call(function: "gaussian_w2", arguments: ["2", "-1", "0.5", "1", "1"]), .double(8.5))
     XCTAssertEqual(try library.call(function: "gaussian_w2", arguments: ["2", "0,1", "1,2", "3,1", "1,1"]), .double(9 + 0 + 0 + 1))
@@ -136,7 +135,7 @@ final class DynamicalOTTests: XCTestCase {
   }
 
   func testJacobianPenaltyAndNoiseBuildADifferentiableLoss() throws {
-    for estimator in ["importance", "score"] {
+    for estimator in ["importance", "score", "reparameterized"] {
       let o = try objective([("source", "gaussian"), ("target", "gaussian"), ("batch", "32"), ("model_size", "small"),
                              ("estimator", estimator), ("jacobian_weight", "0.1"), ("noise", "0.3")])
       XCTAssertEqual(o.problem.noise, .constant(0.3))
@@ -149,6 +148,33 @@ final class DynamicalOTTests: XCTestCase {
       let gradients = gradient(of: [loss], wrt: model.parameters)
       XCTAssertTrue(gradients.allSatisfy { $0.scalars.allSatisfy(\.isFinite) })
     }
+  }
+
+  /// estimator=reparameterized differentiates through the host's sample_reparameterized: at the same
+  /// seed it reads the kinetic energy on the same exact samples as `score` (same value), its gradient
+  /// differs (another estimator of the same gradient), and a short run stays finite.
+  func testReparameterizedEstimatorTrains() throws {
+    func step(_ estimator: String) throws -> (kinetic: Double, gradient: [Float]) {
+      let o = try objective([("source", "gaussian"), ("target", "gaussian"), ("batch", "64"), ("model_size", "small"),
+                             ("estimator", estimator), ("noise", "0.2")])
+      let model = try NCLModel<Float>(configuration: o.problem.model, seed: 4)
+      var g = SeededGenerator(seed: 8)
+      let (loss, terms) = try o.loss(model: model, step: 1, generator: &g)
+      XCTAssertTrue(loss.scalar.isFinite, estimator)
+      return (terms["kinetic"]!, gradient(of: [loss], wrt: model.parameters).flatMap(\.scalars))
+    }
+    let pathwise = try step("reparameterized"), score = try step("score")
+    XCTAssertEqual(pathwise.kinetic, score.kinetic, accuracy: 1e-5 * score.kinetic, "the same exact samples")
+    XCTAssertTrue(pathwise.gradient.allSatisfy(\.isFinite))
+    XCTAssertNotEqual(pathwise.gradient, score.gradient)
+
+    let o = try objective([("source", "gaussian"), ("target", "gaussian"), ("batch", "64"), ("model_size", "small"),
+                           ("estimator", "reparameterized"), ("eval_samples", "200"), ("assignment_samples", "50"), ("ode_steps", "10")])
+    let summary = try train(o, steps: 20)
+    XCTAssertTrue(summary.completed)
+    XCTAssertTrue(summary.lastLoss?.isFinite ?? false, "\(summary.lastTerms)")
+    XCTAssertTrue(summary.lastTerms.values.allSatisfy(\.isFinite), "\(summary.lastTerms)")
+    XCTAssertTrue(summary.evaluation["transport_cost"]?.isFinite ?? false, "\(summary.evaluation)")
   }
 
   // MARK: - Known answer (short; the 5 % benchmark is in Plugins/DynamicalOT/README.md)

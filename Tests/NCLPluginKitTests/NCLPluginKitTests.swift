@@ -1,4 +1,5 @@
-// The kit's pieces that need no host: parameter values, declarations, descriptors, error buffers.
+// The kit's pieces that need no real host: parameter values, declarations, descriptors, error buffers,
+// and how it reads a routine table of an older ABI.
 import XCTest
 @testable import NCLPluginKit
 import NCLPluginAPI
@@ -114,5 +115,30 @@ final class NCLPluginKitTests: XCTestCase {
     XCTAssertEqual(String(cString: buffer), "file:3 ")
     struct Other: Error {}
     XCTAssertEqual(PluginExport.guarded(buffer, 8) { throw Other() }, ncl_status_t(NCL_ERROR_INTERNAL))
+  }
+
+  /// A 1.0 host's table ends before sample_reparameterized: the kit refuses to call past
+  /// struct_size (even if the bytes there look like a routine) and says which ABI is needed.
+  func testReparameterizedSamplesNeedAnABI11Host() throws {
+    let table = UnsafeMutablePointer<ncl_host_api_t>.allocate(capacity: 1)
+    table.initialize(to: ncl_host_api_t())
+    let host = UnsafeMutablePointer<ncl_host_t>.allocate(capacity: 1)
+    host.initialize(to: ncl_host_t())
+    host.pointee.api = UnsafePointer(table)
+    defer { table.deallocate(); host.deallocate() }
+    table.pointee.sample_reparameterized = { _, _ in OpaquePointer(bitPattern: 0x5A) }
+    let kit = PluginHost(UnsafePointer(host))
+    let t = PluginTensor(handle: nil, host: kit)
+
+    table.pointee.struct_size = UInt32(MemoryLayout<ncl_host_api_t>.offset(of: \.sample_reparameterized)!)
+    XCTAssertFalse(kit.providesReparameterizedSamples)
+    XCTAssertThrowsError(try kit.sampleReparameterized(t: t)) { error in
+      XCTAssertEqual((error as? ObjectiveError)?.status, .unsupported)
+      XCTAssertTrue("\(error)".contains("needs NCL plugin ABI 1.1 or later"), "\(error)")
+    }
+
+    table.pointee.struct_size = UInt32(MemoryLayout<ncl_host_api_t>.stride)
+    XCTAssertTrue(kit.providesReparameterizedSamples)
+    XCTAssertEqual(try kit.sampleReparameterized(t: t).handle, OpaquePointer(bitPattern: 0x5A))
   }
 }

@@ -69,6 +69,16 @@ extension HostBridge {
       guard times.rank == 2, times.shape[1] == 1 else { return bridge.fail("sample: t must have shape [B, 1], got \(times.shape)") }
       return bridge.handle(model.sample(at: bridge.modelTime(times), using: &bridge.generator))
     }
+    // ABI 1.1: the same samples with the gradient of the inverse CDFs (see `reparameterizedSample`).
+    t.pointee.sample_reparameterized = { host, tHandle in
+      let bridge = HostBridge.from(host)
+      guard let model = bridge.model else { return bridge.fail("sample_reparameterized: no model in this call") }
+      guard let times = bridge.tensor(tHandle, "sample_reparameterized") else { return nil }
+      guard times.rank == 2, times.shape[1] == 1 else {
+        return bridge.fail("sample_reparameterized: t must have shape [B, 1], got \(times.shape)")
+      }
+      return bridge.handle(model.reparameterizedSample(at: bridge.modelTime(times), using: &bridge.generator))
+    }
     t.pointee.integrate = { host, x0Handle, t0, t1, steps, g in
       let bridge = HostBridge.from(host)
       guard let model = bridge.model else { return bridge.fail("integrate: no model in this call") }

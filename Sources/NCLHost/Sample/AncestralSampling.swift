@@ -27,7 +27,8 @@ extension NCLModel {
             if u < w { component = c; break }
             u -= w
           }
-          let v = Scalar(generator.nextUniform())
+          // nextUniform is in (0, 1), but Float rounds its top 2^-25 to 1: a sample at +infinity.
+          let v = Swift.min(Scalar(generator.nextUniform()), 1 - Scalar.ulpOfOne / 2)
           values[b * d + i] = means[base + component] + Scalar.exp(logScales[base + component]) * Scalar.log(v / (1 - v))
         }
       }

@@ -52,7 +52,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define NCL_ABI_VERSION_MAJOR 1
-#define NCL_ABI_VERSION_MINOR 0
+#define NCL_ABI_VERSION_MINOR 1
 #define NCL_ABI_VERSION_REVISION 0
 
 typedef struct ncl_version {
@@ -250,7 +250,8 @@ typedef struct ncl_host_api {
    * parameters (and to x when x depends on them). */
   ncl_tensor_t *(*field)(const struct ncl_host *host, ncl_field_t field, const ncl_tensor_t *t, const ncl_tensor_t *x);
   /* Exact samples of rho_t at times t [B, 1] ([B, D], constants: no gradient flows through the
-   * sampler; use score-function or importance weights for gradients of expectations). */
+   * sampler; use sample_reparameterized (ABI 1.1), or score-function or importance weights, for
+   * gradients of expectations). */
   ncl_tensor_t *(*sample)(const struct ncl_host *host, const ncl_tensor_t *t);
   /* Integrates x0 [B, D] from t0 to t1 in `steps` steps along the drift for constant noise g
    * (g = 0: the probability-flow ODE by RK4; g > 0: Euler-Maruyama), times and g in the units of
@@ -288,7 +289,16 @@ typedef struct ncl_host_api {
   /* Logs a scalar term of the loss under `name` with this step's metrics (eg: "nll0"). [train-step] */
   void (*report)(const struct ncl_host *host, const char *name, const ncl_tensor_t *scalar);
 
-  /* ABI 1.1 and later: append new members below this line. */
+  /* ABI 1.1 and later: append new members below this line. Check struct_size before use, eg:
+   *   host->api->struct_size >= offsetof(ncl_host_api_t, sample_reparameterized) + sizeof(void *) */
+
+  /* Exact samples of rho_t at times t [B, 1] (in the units of the problem's horizon, like sample),
+   * [B, D], differentiable with respect to the model's parameters by implicit reparameterization
+   * of the sampler (the derivative of x_i = F_i^-1(u_i | x_<i) at fixed uniforms u), so that
+   * E_{x ~ rho_t}[f(x)] is estimated by mean(f(x)) with a pathwise gradient. Exact to first order
+   * in the parameters (what a loss gradient needs); costs D extra forward passes of the model.
+   * The values are those sample would return from the same random stream. [train-step] [eval] */
+  ncl_tensor_t *(*sample_reparameterized)(const struct ncl_host *host, const ncl_tensor_t *t);
 } ncl_host_api_t;
 
 typedef struct ncl_host {

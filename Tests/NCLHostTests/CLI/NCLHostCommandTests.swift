@@ -42,7 +42,7 @@ final class NCLHostCommandTests: XCTestCase {
     result.assertExit(0)
     XCTAssertEqual(result.stderr, "")
     let lines = result.stdout.split(separator: "\n").map(String.init)
-    XCTAssertEqual(lines.first, "Fixture 0.0.1 (org.ncl.tests.fixture, ABI 1.0.0)")
+    XCTAssertEqual(lines.first, "Fixture 0.0.1 (org.ncl.tests.fixture, ABI 1.1.0)")
     XCTAssertTrue(lines.contains("path: \(library.path)"), result.stdout)
     func row(_ name: String) -> [String] {
       lines.first { $0.hasPrefix("  \(name) ") }.map { $0.split(separator: " ").map(String.init) } ?? []

@@ -1,6 +1,7 @@
 // Loading plugins through the real dlopen path: the header, the loader's checks, discovery.
 import XCTest
 import Foundation
+import NCLPluginAPI
 @testable import NCLHost
 import _NCLTestSupport
 
@@ -26,7 +27,7 @@ final class PluginLoaderTests: XCTestCase {
     let d = library.descriptor
     XCTAssertEqual(d.name, "Fixture")
     XCTAssertEqual(d.id, "org.ncl.tests.fixture")
-    XCTAssertEqual(d.abiVersion, "1.0.0")
+    XCTAssertEqual(d.abiVersion, "1.1.0")
     XCTAssertEqual(d.parameters.map(\.name), ["mode", "data", "scale", "horizon"])
     XCTAssertEqual(d.parameters[0].choices, ["ok", "crash", "nan", "stale_handle", "fail_create"])
     XCTAssertEqual(d.parameters[2].range, 0.1...10)
@@ -60,9 +61,28 @@ final class PluginLoaderTests: XCTestCase {
   func testWrongABIVersion() throws {
     let path = try fixture("wrong_abi").path
     XCTAssertThrowsError(try PluginLibrary(path: path)) { error in
-      XCTAssertEqual(error as? PluginLoadError, .incompatibleABI(path: path, found: "2.0.0", expected: "1.0.0"))
-      XCTAssertTrue("\(error)".contains("built for NCL plugin ABI 2.0.0, this host speaks 1.0.0"), "\(error)")
+      XCTAssertEqual(error as? PluginLoadError, .incompatibleABI(path: path, found: "2.0.0", expected: "1.1.0"))
+      XCTAssertTrue("\(error)".contains("built for NCL plugin ABI 2.0.0, this host speaks 1.1.0"), "\(error)")
     }
+  }
+
+  /// A plugin built before ABI 1.1 (which appended sample_reparameterized) still loads: only majors must agree.
+  func testLoadsAPluginBuiltForABI10() throws {
+    // Its own directory: the registry test lists the loader fixtures' one.
+    let path = try PluginFixtures.library("Tests/Fixtures/plugins/abi_1_0.c", name: "abi_1_0", subdirectory: "abi-1-0")
+    let d = try PluginLibrary(path: path.path).descriptor
+    XCTAssertEqual(d.name, "ABI10")
+    XCTAssertEqual(d.abiVersion, "1.0.0")
+  }
+
+  /// The routine table grew at its end: every 1.0 member keeps its offset, the new one follows them.
+  func testHostTableGrowsAtTheEnd() {
+    let table = HostBridge.api.pointee
+    XCTAssertEqual(Int(table.struct_size), MemoryLayout<ncl_host_api_t>.stride)
+    let report = MemoryLayout<ncl_host_api_t>.offset(of: \.report)!
+    XCTAssertEqual(MemoryLayout<ncl_host_api_t>.offset(of: \.sample_reparameterized), report + MemoryLayout<UnsafeRawPointer?>.size)
+    XCTAssertEqual(report, 8 * 25, "ABI 1.0: struct_size (padded to 8 bytes), then 24 routines before report")
+    XCTAssertNotNil(table.sample_reparameterized)
   }
 
   func testDescriptorTooSmall() throws {
