@@ -28,7 +28,7 @@ enum ReferenceOT2D {
     print("ref-ot2d: D=2, K=16, MADE 3x128 SiLU, 4 time frequencies, telescoping tau=1, g=0, Float32, 2 BLAS threads")
     print("  batch   ms/step   (median; NLL at t=0 and t=1 + kinetic term + backward + Adam)")
     let only = ProcessInfo.processInfo.environment["NCL_BENCH_BATCH"].flatMap { Int($0) }
-    for batch in only.map { [$0] } ?? (quick ? [256] : [256, 1024, 4096]) {
+    for batch in only.map({ [$0] }) ?? (quick ? [256] : [256, 1024, 4096]) {
       var model = try! NCLModel<Float>(configuration: configuration(), seed: 0)
       var adam = Adam<Float>(learningRate: 1e-3)
       var g = SeededGenerator(seed: 1)

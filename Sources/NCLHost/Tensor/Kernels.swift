@@ -1,5 +1,4 @@
 // Element loops behind the TensorScalar requirements: unary maps, strided binary maps, reductions.
-import Dispatch
 import RealModule
 
 /// An elementwise function of one tensor; parameters are stored as Double and converted once.
@@ -144,7 +143,7 @@ enum Kernels {
     if chunks <= 1 {
       rows(0..<outer)
     } else {
-      DispatchQueue.concurrentPerform(iterations: chunks) { c in rows((outer * c / chunks)..<(outer * (c + 1) / chunks)) }
+      Parallel.run(blocks: chunks) { c in rows((outer * c / chunks)..<(outer * (c + 1) / chunks)) }
     }
   }
 
@@ -174,12 +173,12 @@ enum Kernels {
       // the batch).
       let blocks = Swift.min(Parallel.threads, outer * length * inner / Parallel.minimumChunk)
       if blocks > 1 && outer >= blocks {
-        DispatchQueue.concurrentPerform(iterations: blocks) { c in
+        Parallel.run(blocks: blocks) { c in
           let start = outer * c / blocks, end = outer * (c + 1) / blocks
           reduceRows(op, x + start * length * inner, end - start, length, inner, inner, y + start * inner)
         }
       } else if blocks > 1 && inner >= 16 * blocks {
-        DispatchQueue.concurrentPerform(iterations: blocks) { c in
+        Parallel.run(blocks: blocks) { c in
           let start = inner * c / blocks, end = inner * (c + 1) / blocks
           reduceRows(op, x + start, outer, length, inner, end - start, y + start)
         }

@@ -1,13 +1,30 @@
-// Splits long element loops across the machine's cores.
-import Dispatch
+// Splits long loops and large matrix products across the machine's cores.
 import Foundation
+import NCLKernels
 
 enum Parallel {
+  static let cores = ProcessInfo.processInfo.activeProcessorCount
   /// How many cores matrix products and long loops may use (see `BLAS.setThreadCount`).
   nonisolated(unsafe) static var threads = cores
+
   /// Below this many elements a loop runs on the calling thread: waking a worker costs more.
   static let minimumChunk = 1 << 15
-  static let cores = ProcessInfo.processInfo.activeProcessorCount
+  /// Below this many multiply-adds a matrix product runs on the calling thread.
+  static let minimumBlockWork = 1 << 18
+
+  /// Calls `body(block)` for every block in 0..<blocks, concurrently on the engine's pool
+  /// (`ncl_pool.h`: workers spin between the many short regions of a training step instead of
+  /// being woken for each), and returns when all are done.
+  static func run(blocks: Int, _ body: (Int) -> Void) {
+    withoutActuallyEscaping(body) { body in
+      var closure = body
+      withUnsafeMutablePointer(to: &closure) { pointer in
+        ncl_pool_run({ context, block in
+          context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(block)
+        }, pointer, blocks)
+      }
+    }
+  }
 
   /// Calls `body(start, count)` on disjoint chunks covering 0..<count, concurrently when long.
   @inline(__always)
@@ -17,14 +34,11 @@ enum Parallel {
       body(0, count)
       return
     }
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+    run(blocks: chunks) { c in
       let start = count * c / chunks, end = count * (c + 1) / chunks
       body(start, end - start)
     }
   }
-
-  /// Below this many multiply-adds a matrix product runs on the calling thread.
-  static let minimumBlockWork = 1 << 18
 
   /// Calls `body(start, count)` on disjoint blocks of 0..<count, one per core, when `work`
   /// (multiply-adds) is worth waking the others for.
@@ -35,7 +49,7 @@ enum Parallel {
       body(0, count)
       return
     }
-    DispatchQueue.concurrentPerform(iterations: blocks) { c in
+    run(blocks: blocks) { c in
       let start = count * c / blocks, end = count * (c + 1) / blocks
       body(start, end - start)
     }

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "ncl_pool.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
