@@ -151,15 +151,31 @@ enum Kernels {
     let (dims, collapsed) = StridedLayout.collapse(shape, [strides])
     let inner = dims.last ?? 1
     let s = collapsed[0].last ?? 0
-    var offset = 0
-    StridedLayout.forEachRow(dims, collapsed) { offsets in
-      let px = x + offsets[0], po = out + offset
-      if s == 1 {
-        po.update(from: px, count: inner)
-      } else {
-        for i in 0..<inner { po[i] = px[i * s] }
+    func rows(_ dims: [Int], _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>) {
+      var offset = 0
+      StridedLayout.forEachRow(dims, collapsed) { offsets in
+        let px = x + offsets[0], po = out + offset
+        if s == 1 {
+          po.update(from: px, count: inner)
+        } else {
+          for i in 0..<inner { po[i] = px[i * s] }
+        }
+        offset += inner
       }
-      offset += inner
+    }
+    // Large copies (broadcast biases, slices of a batch) split the outermost axis across cores.
+    let outer = dims.count > 1 ? dims[0] : 1
+    let chunks = Swift.min(Parallel.threads, outer, shape.reduce(1, *) / Parallel.minimumChunk)
+    if chunks <= 1 {
+      rows(dims, x, out)
+      return
+    }
+    let rowSize = dims.dropFirst().reduce(1, *)
+    Parallel.run(blocks: chunks) { c in
+      let start = outer * c / chunks, end = outer * (c + 1) / chunks
+      var part = dims
+      part[0] = end - start
+      rows(part, x + start * collapsed[0][0], out + start * rowSize)
     }
   }
 

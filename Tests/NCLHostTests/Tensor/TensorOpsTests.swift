@@ -636,13 +636,14 @@ final class TensorOpsTests: XCTestCase {
     assertClose(x.sum(alongAxis: 1).scalars, rowSums, relative: 1e-12, absolute: 1e-12, "sum over columns")
   }
 
-  /// Products big enough to be split across cores, by rows (tall C) and by columns (wide C),
+  /// Products big enough to be split across cores, by rows (tall C), by columns (wide C) and
+  /// along a long inner dimension (partial sums added at the end),
   /// with every transpose and with the bias accumulation of `linear`, against the naive loop.
   func testSplitMatmulMatchesNaiveProduct() {
     let threads = BLAS.threadCount
     defer { BLAS.setThreadCount(threads) }
     BLAS.setThreadCount(3)  // an uneven split of odd sizes
-    for (m, k, n) in [(301, 70, 33), (29, 80, 257)] {
+    for (m, k, n) in [(301, 70, 33), (29, 80, 257), (20, 5000, 30)] {
       for transposeA in [false, true] {
         for transposeB in [false, true] {
           let a = Self.normal(transposeA ? [k, m] : [m, k], seed: 45)

@@ -40,6 +40,28 @@ extension Tensor {
     let (lda, ldb) = (a.shape[1], b.shape[1])
     let (pa, pb, pc) = (a.storage.pointer, b.storage.pointer, c.pointer)
     let beta: Scalar = accumulate ? 1 : 0
+    if k >= 8 * Swift.max(m, n) {
+      // A long inner dimension (a weight gradient: the sum over a batch): each core sums its
+      // share of k, so that no core packs all of the long operands; the partial products are
+      // added at the end (m n elements, small next to the product).
+      let blocks = Swift.min(Parallel.threads, m * n * k / Parallel.minimumBlockWork)
+      if blocks > 1 {
+        let partials = UnsafeMutablePointer<Scalar>.allocate(capacity: (blocks - 1) * m * n)
+        defer { partials.deallocate() }
+        Parallel.run(blocks: blocks) { c in
+          let start = k * c / blocks, count = k * (c + 1) / blocks - start
+          Scalar._gemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: count, alpha: 1,
+            pa + (transposeA ? start * lda : start), lda: lda, pb + (transposeB ? start : start * ldb), ldb: ldb,
+            beta: c == 0 ? beta : 0, c == 0 ? pc : partials + (c - 1) * m * n, ldc: n)
+        }
+        for c in 1..<blocks {
+          let partial = partials + (c - 1) * m * n
+          for i in 0..<m * n { pc[i] += partial[i] }
+        }
+        return
+      }
+    }
     // Blocks of C's rows (or columns, when C is wide) on separate cores; each block reads
     // its rows of op(a) (or columns of op(b)) in place through the leading dimension.
     Parallel.forEachBlock(m >= n ? m : n, work: m * n * k) { start, count in

@@ -112,17 +112,24 @@ extension Tensor {
     var shape = first.shape
     shape[a] = parts.map { $0.shape[a] }.reduce(0, +)
     let out = TensorStorage<Scalar>(uninitializedCount: shape.reduce(1, *))
-    var start = 0
-    for p in parts {
-      // Each outer block of a part is one contiguous run inside the output's block.
-      let (outer, length, inner) = p.extents(around: a)
-      for o in 0..<outer {
-        (out.pointer + (o * shape[a] + start) * inner)
-          .update(from: p.storage.pointer + o * length * inner, count: length * inner)
-      }
-      start += p.shape[a]
-    }
     let offsets = parts.reduce(into: [0]) { $0.append($0.last! + $1.shape[a]) }
+    // Each outer block of a part is one contiguous run inside the output's block.
+    func copyBlocks(_ blocks: Range<Int>) {
+      for (p, start) in zip(parts, offsets) {
+        let (_, length, inner) = p.extents(around: a)
+        for o in blocks {
+          (out.pointer + (o * shape[a] + start) * inner)
+            .update(from: p.storage.pointer + o * length * inner, count: length * inner)
+        }
+      }
+    }
+    let outer = first.extents(around: a).outer
+    let chunks = Swift.min(Parallel.threads, outer, out.count / Parallel.minimumChunk)
+    if chunks <= 1 {
+      copyBlocks(0..<outer)
+    } else {
+      Parallel.run(blocks: chunks) { c in copyBlocks(outer * c / chunks..<outer * (c + 1) / chunks) }
+    }
     return recordOp(
       "concatenate", inputs: parts, shape: shape, storage: out,
       backward: { g, _ in
