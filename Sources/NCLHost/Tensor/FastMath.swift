@@ -12,62 +12,26 @@ import NCLKernels
 enum FastMath {
   // MARK: - Array kernels
 
-  /// `y[i] = e^x[i]`. See `exp(_: Float)` for bounds.
-  static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    run(NCL_FAST_EXP, x, y, count)
+  /// The C kernel of a unary op, for the ops FastMath covers (bounds on the scalar functions below).
+  static func function(for op: UnaryKernel) -> ncl_fast_function_t? {
+    switch op {
+    case .exp: NCL_FAST_EXP
+    case .log: NCL_FAST_LOG
+    case .log1p: NCL_FAST_LOG1P
+    case .tanh: NCL_FAST_TANH
+    case .sigmoid: NCL_FAST_SIGMOID
+    case .softplus: NCL_FAST_SOFTPLUS
+    case .silu: NCL_FAST_SILU
+    case .siluDerivative: NCL_FAST_SILU_DERIVATIVE
+    case .siluSecondDerivative: NCL_FAST_SILU_SECOND_DERIVATIVE
+    case .logLogisticDensity: NCL_FAST_LOG_LOGISTIC_DENSITY
+    default: nil
+    }
   }
 
-  /// `y[i] = ln x[i]`. See `log(_: Float)` for bounds.
-  static func log(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    run(NCL_FAST_LOG, x, y, count)
-  }
-
-  /// `y[i] = ln(1 + x[i])`. See `log1p(_: Float)` for bounds.
-  static func log1p(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    run(NCL_FAST_LOG1P, x, y, count)
-  }
-
-  /// `y[i] = tanh x[i]`. See `tanh(_: Float)` for bounds.
-  static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    run(NCL_FAST_TANH, x, y, count)
-  }
-
-  /// `y[i] = 1 / (1 + e^-x[i])`. See `sigmoid(_: Float)` for bounds.
-  static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    run(NCL_FAST_SIGMOID, x, y, count)
-  }
-
-  /// `y[i] = ln(1 + e^x[i])`. See `softplus(_: Float)` for bounds.
-  static func softplus(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    run(NCL_FAST_SOFTPLUS, x, y, count)
-  }
-
-  /// `y[i] = x[i] * sigmoid(x[i])`. See `silu(_: Float)` for bounds.
-  static func silu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    run(NCL_FAST_SILU, x, y, count)
-  }
-
-  /// `y[i] = d/dx silu(x[i])`. See `siluDerivative(_: Float)` for bounds.
-  static func siluDerivative(
-    _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int
-  ) {
-    run(NCL_FAST_SILU_DERIVATIVE, x, y, count)
-  }
-
-  /// `y[i] = d^2/dx^2 silu(x[i]) = s c (2 + x (c - s))`, s = sigmoid(x[i]), c = sigmoid(-x[i]) = 1 - s
-  /// computed directly so that the tails keep their relative accuracy. Relative error below 1e-6,
-  /// plus 3e-8 absolute around the zero crossings at |x| = 2.40 (tested against Double in TensorOpsTests).
-  static func siluSecondDerivative(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    run(NCL_FAST_SILU_SECOND_DERIVATIVE, x, y, count)
-  }
-
-  /// `y[i] = log sigma'(x[i])`. See `logLogisticDensity(_: Float)` for bounds.
-  static func logLogisticDensity(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    run(NCL_FAST_LOG_LOGISTIC_DENSITY, x, y, count)
-  }
-
-  @inline(__always)
-  private static func run(_ function: ncl_fast_function_t, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
+  /// `y[i] = op(x[i])` for i < count; `x == y` is allowed.
+  static func apply(_ op: UnaryKernel, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    guard let function = function(for: op) else { preconditionFailure("FastMath has no kernel for \(op)") }
     precondition(count >= 0, "FastMath: negative count")
     ncl_fast_apply(function, x, y, count)
   }
@@ -140,4 +104,9 @@ enum FastMath {
   ///
   /// Even in x: -|x| - 2 log1p(e^-|x|), with the log1p argument in (0, 1] (as in softplus).
   static func logLogisticDensity(_ x: Float) -> Float { ncl_fast_scalar(NCL_FAST_LOG_LOGISTIC_DENSITY, x) }
+
+  /// d^2/dx^2 silu(x) = s c (2 + x (c - s)), s = sigmoid(x), c = sigmoid(-x) = 1 - s, computed
+  /// directly so that the tails keep their relative accuracy. Relative error below 1e-6, plus 3e-8
+  /// absolute around the zero crossings at |x| = 2.40 (tested against Double in TensorOpsTests).
+  static func siluSecondDerivative(_ x: Float) -> Float { ncl_fast_scalar(NCL_FAST_SILU_SECOND_DERIVATIVE, x) }
 }

@@ -50,20 +50,12 @@ extension Float: TensorScalar {
   public static var typeName: String { "Float32" }
 
   public static func _unary(_ op: UnaryKernel, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
+    let fast = FastMath.function(for: op) != nil
     Parallel.forEachChunk(count) { start, n in
-      let (x, y) = (x + start, y + start)
-      switch op {
-      case .exp: FastMath.exp(x, y, count: n)
-      case .log: FastMath.log(x, y, count: n)
-      case .log1p: FastMath.log1p(x, y, count: n)
-      case .tanh: FastMath.tanh(x, y, count: n)
-      case .sigmoid: FastMath.sigmoid(x, y, count: n)
-      case .softplus: FastMath.softplus(x, y, count: n)
-      case .silu: FastMath.silu(x, y, count: n)
-      case .siluDerivative: FastMath.siluDerivative(x, y, count: n)
-      case .siluSecondDerivative: FastMath.siluSecondDerivative(x, y, count: n)
-      case .logLogisticDensity: FastMath.logLogisticDensity(x, y, count: n)
-      default: Kernels.unary(op, x, y, n)
+      if fast {
+        FastMath.apply(op, x + start, y + start, count: n)
+      } else {
+        Kernels.unary(op, x + start, y + start, n)
       }
     }
   }

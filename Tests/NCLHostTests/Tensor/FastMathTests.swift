@@ -13,15 +13,15 @@ final class FastMathTests: XCTestCase {
 
   // MARK: - Kernels and Double references
 
-  static let expK: Kernel = { FastMath.exp($0, $1, count: $2) }
-  static let logK: Kernel = { FastMath.log($0, $1, count: $2) }
-  static let log1pK: Kernel = { FastMath.log1p($0, $1, count: $2) }
-  static let tanhK: Kernel = { FastMath.tanh($0, $1, count: $2) }
-  static let sigmoidK: Kernel = { FastMath.sigmoid($0, $1, count: $2) }
-  static let softplusK: Kernel = { FastMath.softplus($0, $1, count: $2) }
-  static let siluK: Kernel = { FastMath.silu($0, $1, count: $2) }
-  static let siluDerivativeK: Kernel = { FastMath.siluDerivative($0, $1, count: $2) }
-  static let logLogisticDensityK: Kernel = { FastMath.logLogisticDensity($0, $1, count: $2) }
+  static let expK: Kernel = { FastMath.apply(.exp, $0, $1, count: $2) }
+  static let logK: Kernel = { FastMath.apply(.log, $0, $1, count: $2) }
+  static let log1pK: Kernel = { FastMath.apply(.log1p, $0, $1, count: $2) }
+  static let tanhK: Kernel = { FastMath.apply(.tanh, $0, $1, count: $2) }
+  static let sigmoidK: Kernel = { FastMath.apply(.sigmoid, $0, $1, count: $2) }
+  static let softplusK: Kernel = { FastMath.apply(.softplus, $0, $1, count: $2) }
+  static let siluK: Kernel = { FastMath.apply(.silu, $0, $1, count: $2) }
+  static let siluDerivativeK: Kernel = { FastMath.apply(.siluDerivative, $0, $1, count: $2) }
+  static let logLogisticDensityK: Kernel = { FastMath.apply(.logLogisticDensity, $0, $1, count: $2) }
 
   static let allKernels: [(String, Kernel, Scalar)] = [
     ("exp", expK, { FastMath.exp($0) }),
