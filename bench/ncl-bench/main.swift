@@ -1,4 +1,4 @@
-// ncl-bench: the project's benchmarks. `swift run -c release ncl-bench [engine|ref-ot2d] [--quick]`.
+// ncl-bench: the project's benchmarks. `swift run -c release ncl-bench [engine|kernels|ref-ot2d] [--quick]`.
 import Foundation
 import NCLHost
 
@@ -7,6 +7,7 @@ let quick = arguments.contains("--quick")
 let names = arguments.filter { !$0.hasPrefix("--") }
 let benchmarks: [String: (Bool) -> Void] = [
   "engine": EngineBenchmark.run,
+  "kernels": KernelBenchmark.run,
   "ref-ot2d": ReferenceOT2D.run,
 ]
 
