@@ -126,9 +126,17 @@ public final class PluginObjective: TrainingObjective {
     return try bridge.withCall(body)
   }
 
+  /// The run's total number of updates, passed to the plugin with every step (0: unknown).
+  public private(set) var totalSteps = 0
+
+  public func prepare(totalSteps: Int) {
+    self.totalSteps = totalSteps
+  }
+
   public func loss(model: NCLModel<Float>, step: Int, generator: inout SeededGenerator) throws -> (loss: Tensor<Float>, terms: [String: Double]) {
     try call(model: model, differentiable: true, generator: &generator) {
-      var info = ncl_step_info_t(struct_size: UInt32(MemoryLayout<ncl_step_info_t>.stride), step: Int64(step), total_steps: 0)
+      var info = ncl_step_info_t(
+        struct_size: UInt32(MemoryLayout<ncl_step_info_t>.stride), step: Int64(step), total_steps: Int64(totalSteps))
       var handle: OpaquePointer?
       let status = objective.pointee.loss(objective, bridge.host, &info, &handle, errorBuffer, Int(NCL_MESSAGE_SIZE))
       guard status == NCL_OK else { throw failure("loss", status) }

@@ -117,6 +117,7 @@ public final class Trainer {
     var lastLoss: Double? = nil, lastTerms: [String: Double] = [:], evaluation: [String: Double] = [:]
     var completed = step == c.steps
     progress.begin(step: step, total: c.steps, logEvery: c.logEvery)
+    objective.prepare(totalSteps: c.steps)
     while step < c.steps {
       let update = step + 1
       let rate = c.schedule.rate(at: step, of: c.steps, base: c.learningRate, warmupSteps: c.warmupSteps)

@@ -12,4 +12,13 @@ public protocol TrainingObjective {
 
   /// Named metrics of a trained (or partly trained) model, e.g. held-out likelihoods.
   mutating func evaluate(model: NCLModel<Float>, generator: inout SeededGenerator) throws -> [String: Double]
+
+  /// Called by the trainer before the first step with the run's total number of updates, so
+  /// that an objective can schedule its own terms over the run (plugins see it as
+  /// `ncl_step_info_t.total_steps`). Does nothing unless implemented.
+  mutating func prepare(totalSteps: Int)
+}
+
+extension TrainingObjective {
+  public mutating func prepare(totalSteps: Int) {}
 }

@@ -317,7 +317,7 @@ typedef struct ncl_host {
 typedef struct ncl_step_info {
   uint32_t struct_size;
   int64_t step;        /* 1-based */
-  int64_t total_steps;
+  int64_t total_steps; /* the run's number of updates; 0 when unknown (a loss evaluated outside a training run) */
 } ncl_step_info_t;
 
 /* Where evaluate() puts named metrics. */

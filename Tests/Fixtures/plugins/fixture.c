@@ -49,6 +49,7 @@ static ncl_status_t loss(const ncl_objective_t *self, const ncl_host_t *host, co
   if (strcmp(s->mode, "nan") == 0 && step->step >= 4) nll = api->affine(host, nll, NAN, 0);
   if (strcmp(s->mode, "stale_handle") == 0) s->kept = nll;
   api->report(host, "nll", nll);
+  api->report(host, "total_steps", api->full(host, (double)step->total_steps, NULL, 0));
   *out = nll;
   if (*out == NULL) {
     snprintf(err, err_cap, "%s", api->last_error(host));

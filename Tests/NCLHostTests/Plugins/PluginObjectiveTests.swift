@@ -80,6 +80,20 @@ final class PluginObjectiveTests: XCTestCase {
     XCTAssertNotNil(metrics["nll"])
   }
 
+  /// The plugin sees the run's length in every step's info once the trainer has announced it.
+  func testPluginSeesTheTotalNumberOfSteps() throws {
+    let o = try objective([])
+    let model = try NCLModel<Float>(configuration: o.problem.model, seed: 1)
+    var g = SeededGenerator(seed: 2)
+    XCTAssertEqual(try o.loss(model: model, step: 1, generator: &g).terms["total_steps"], 0)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ncl-total-steps-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let configuration = TrainerConfiguration(steps: 3, learningRate: 1e-3)
+    _ = try Trainer(model: model, objective: o, configuration: configuration, outputDirectory: directory).run()
+    XCTAssertEqual(o.totalSteps, 3)
+    XCTAssertEqual(try o.loss(model: model, step: 4, generator: &g).terms["total_steps"], 3)
+  }
+
   func testHandleKeptAcrossCallsIsRejected() throws {
     let o = try objective([("mode", "stale_handle")])
     let model = try NCLModel<Float>(configuration: o.problem.model, seed: 1)
