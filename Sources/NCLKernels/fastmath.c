@@ -173,6 +173,41 @@ void ncl_fast_apply(ncl_fast_function_t function, const float *x, float *y, ptrd
   }
 }
 
+NCL_CLONES void ncl_silu_backward(const float *a, const float *g, float *out, ptrdiff_t count) {
+  for (ptrdiff_t i = 0; i < count; i++) out[i] = g[i] * fast_silu_derivative(a[i]);
+}
+
+NCL_CLONES void ncl_silu_tangent(const float *a, const float *t, float *out, ptrdiff_t count) {
+  for (ptrdiff_t i = 0; i < count; i++) out[i] = t[i] * fast_silu_derivative(a[i]);
+}
+
+/* silu'(x) and silu''(x) from one exponential (the separate kernels take three between them):
+ * the same formulas as fast_silu_derivative and fast_silu_second_derivative, with the sigmoids
+ * as e / (1 + e) products instead of quotients, so they agree to within rounding. */
+static inline void fast_silu_derivatives(float x, float *first, float *second) {
+  float e = fast_exp(-magnitude(x));
+  float inv = 1.0f / (1.0f + e);
+  float s = (x < 0.0f ? e : 1.0f) * inv;  /* sigmoid(x) */
+  float c = (x < 0.0f ? 1.0f : e) * inv;  /* sigmoid(-x) = 1 - s without cancellation */
+  float crossing = e * ((1.0f + x) + e) * inv * inv;
+  float general = s * (1.0f + x * c);
+  float y = (x < -0.75f && x > -3.0f) ? crossing : general;
+  y = x == INFINITY ? 1.0f : y;
+  y = x == -INFINITY ? 0.0f : y;
+  *first = y;
+  *second = s * c * (2.0f + x * (c - s));
+}
+
+NCL_CLONES void ncl_silu_tangent_backward(const float *a, const float *t, const float *g, float *grad_a,
+                                          float *grad_t, ptrdiff_t count) {
+  for (ptrdiff_t i = 0; i < count; i++) {
+    float first, second;
+    fast_silu_derivatives(a[i], &first, &second);
+    grad_a[i] = (g[i] * t[i]) * second;
+    grad_t[i] = g[i] * first;
+  }
+}
+
 float ncl_fast_scalar(ncl_fast_function_t function, float x) {
   float y;
   ncl_fast_apply(function, &x, &y, 1);

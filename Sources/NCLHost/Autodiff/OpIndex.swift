@@ -5,7 +5,7 @@
 public enum OpIndex {
   public static let all: [String] = [
     // Unary (Unary.swift)
-    "exp", "log", "log1p", "sigmoid", "softplus", "silu", "siluDerivative", "siluSecondDerivative", "tanh", "logisticLogDensity", "sqrt", "square",
+    "exp", "log", "log1p", "sigmoid", "softplus", "silu", "siluDerivative", "siluSecondDerivative", "siluTangent", "tanh", "logisticLogDensity", "sqrt", "square",
     "reciprocal", "sin", "cos", "abs", "sign", "pow", "clamp", "affine",
     // Arithmetic (Arithmetic.swift)
     "add", "subtract", "multiply", "divide",

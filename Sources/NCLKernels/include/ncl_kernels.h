@@ -35,6 +35,18 @@ typedef enum ncl_fast_function {
 /* y[i] = f(x[i]) for i < count. */
 void ncl_fast_apply(ncl_fast_function_t function, const float *x, float *y, ptrdiff_t count);
 
+/* The SiLU chain of a layer differentiated in t and then in the parameters, fused: each is the
+ * product the autodiff tape would form from siluDerivative / siluSecondDerivative (the first two
+ * rounded the same way, the third within rounding: silu' and silu'' share one exponential), in
+ * one pass instead of two to four.
+ *   ncl_silu_backward:         out = g * silu'(a)
+ *   ncl_silu_tangent:          out = silu'(a) * t
+ *   ncl_silu_tangent_backward: grad_a = (g * t) * silu''(a), grad_t = g * silu'(a) */
+void ncl_silu_backward(const float *a, const float *g, float *out, ptrdiff_t count);
+void ncl_silu_tangent(const float *a, const float *t, float *out, ptrdiff_t count);
+void ncl_silu_tangent_backward(const float *a, const float *t, const float *g, float *grad_a, float *grad_t,
+                               ptrdiff_t count);
+
 /* One value, through the same code as the array kernels (for tests and scalar callers). */
 float ncl_fast_scalar(ncl_fast_function_t function, float x);
 

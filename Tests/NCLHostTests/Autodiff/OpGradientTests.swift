@@ -44,6 +44,7 @@ final class OpGradientTests: XCTestCase {
       "silu": unary(a * 2) { $0.silu() },
       "siluDerivative": unary(a * 2) { $0.siluDerivative() },
       "siluSecondDerivative": unary(a * 2) { $0.siluSecondDerivative() },
+      "siluTangent": Case(inputs: [a * 2, b]) { $0[0].siluTangent($0[1]) },
       "tanh": unary(a) { $0.tanh() },
       "sqrt": unary(p) { $0.sqrt() },
       "square": unary(a) { $0.squared() },

@@ -33,8 +33,6 @@ extension Tensor {
   public func sigmoid() -> Tensor { elementwise("sigmoid", .sigmoid) { _, y in y * (1 - y) } }
   /// log(1 + e^x), stable for large |x|.
   public func softplus() -> Tensor { elementwise("softplus", .softplus, sharesDerivative: true) { x, _ in x.sigmoid() } }
-  /// x sigmoid(x), a smooth activation whose derivatives of every order exist.
-  public func silu() -> Tensor { elementwise("silu", .silu, sharesDerivative: true) { x, _ in x.siluDerivative() } }
   /// d/dx silu(x) = s + x s (1 - s), fused so that first-order training needs one pass per layer.
   public func siluDerivative() -> Tensor {
     elementwise("siluDerivative", .siluDerivative, sharesDerivative: true) { x, _ in x.siluSecondDerivative() }
