@@ -42,7 +42,11 @@ public func gradient<Scalar>(
   var gradients: [ObjectIdentifier: Tensor<Scalar>] = [:]
   func accumulate(_ node: Node<Scalar>, _ g: Tensor<Scalar>) {
     let id = ObjectIdentifier(node)
-    if let existing = gradients[id] { gradients[id] = existing + g } else { gradients[id] = g }
+    guard let existing = gradients.removeValue(forKey: id) else {
+      gradients[id] = g
+      return
+    }
+    gradients[id] = Tensor.accumulating(consume existing, g)
   }
 
   withGradientMode(createGraph) {

@@ -93,7 +93,10 @@ enum Kernels {
     _ n: Int, _ f: (T, T) -> T
   ) {
     // Separate loops per stride pattern so the common cases vectorize.
-    if sa == 1 && sb == 1 {
+    if sa == 1 && sb == 1 && UnsafePointer(out) == a {
+      // In place (gradient accumulation): one store pointer, so the alias check passes.
+      for i in 0..<n { out[i] = f(out[i], b[i]) }
+    } else if sa == 1 && sb == 1 {
       for i in 0..<n { out[i] = f(a[i], b[i]) }
     } else if sa == 1 && sb == 0 {
       let v = b[0]

@@ -13,6 +13,20 @@ extension Tensor {
     return (shape, out)
   }
 
+  /// a + b, written into a's storage when nothing else can see it: a constant (not recorded) that
+  /// holds the only reference to its storage, as a gradient being accumulated over the consumers
+  /// of a node usually is. Saves an allocation and a write to fresh memory per accumulation.
+  static func accumulating(_ a: consuming Tensor, _ b: Tensor) -> Tensor {
+    guard a.node == nil, b.node == nil, a.shape == b.shape else { return a + b }
+    let shape = a.shape
+    var storage = a.storage
+    _ = consume a
+    guard isKnownUniquelyReferenced(&storage) else { return Tensor(shape: shape, storage: storage) + b }
+    let strides = StridedLayout.contiguousStrides(shape)
+    Scalar._binary(.add, storage.pointer, strides, b.storage.pointer, strides, storage.pointer, shape)
+    return Tensor(shape: shape, storage: storage)
+  }
+
   /// The sum of two optional tangents (nil = zero), broadcast to `shape`.
   static func sumOfTangents(_ a: Tensor?, _ b: Tensor?, shape: [Int]) -> Tensor? {
     switch (a, b) {
