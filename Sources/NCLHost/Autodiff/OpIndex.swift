@@ -12,7 +12,7 @@ public enum OpIndex {
     // Reductions (Reduce.swift)
     "sum", "logSumExp", "cumulativeSum", "product",
     // Shape (Shape.swift)
-    "reshape", "broadcast", "permute", "slice", "concatenate", "select",
+    "reshape", "broadcast", "permute", "slice", "pad", "concatenate", "select",
     // Matrix products (MatMul.swift)
     "matmul", "linear",
   ]

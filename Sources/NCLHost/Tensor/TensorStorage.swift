@@ -2,7 +2,8 @@
 
 /// A contiguous, 64-byte aligned buffer of scalars. Written once when an op creates it and
 /// never mutated afterwards, so tensors can share it freely and the tape can keep it as a
-/// saved value without copies.
+/// saved value without copies. (The one exception, gradient accumulation, adds into a storage
+/// only while it holds the sole reference: nothing else can see the write.)
 public final class TensorStorage<Scalar: TensorScalar> {
   public let count: Int
   let pointer: UnsafeMutablePointer<Scalar>

@@ -70,6 +70,7 @@ final class OpGradientTests: XCTestCase {
       "broadcast": Case(inputs: [row]) { $0[0].broadcast(to: [3, 4]).squared() * b },
       "permute": Case(inputs: [cube]) { $0[0].permuted([2, 0, 1]).squared() * normal([4, 2, 3], seed: 9) },
       "slice": Case(inputs: [cube]) { $0[0].slice(alongAxis: 2, 1..<3).squared() },
+      "pad": Case(inputs: [cube]) { $0[0].padded(alongAxis: 1, before: 1, after: 2).squared() * $0[0].padded(alongAxis: 1, before: 2, after: 1) },
       "concatenate": Case(inputs: [a, b]) { T.concatenate([$0[0].squared(), $0[1], $0[0]], alongAxis: 1).sin() },
       "select": Case(inputs: [a, b]) { T.select(condition, $0[0].squared(), $0[1].exp()) },
       "matmul": Case(inputs: [a, normal([4, 2], seed: 10)]) { T.matmul($0[0], $0[1]).squared() },

@@ -86,16 +86,24 @@ extension Tensor {
       forward: { t, _ in t[0]!.slice(alongAxis: a, range) })
   }
 
-  /// Pads with zeros along an axis (the adjoint of `slice`).
+  /// Pads with zeros along an axis (the adjoint of `slice`, so every sliced tensor's backward
+  /// runs it: one buffer, no zero tensors to concatenate).
   public func padded(alongAxis axis: Int, before: Int, after: Int) -> Tensor {
     let a = normalizedAxis(axis, "padded")
     precondition(before >= 0 && after >= 0, "negative padding \(before), \(after)")
-    var parts: [Tensor] = []
-    var side = shape
-    if before > 0 { side[a] = before; parts.append(.zeros(side)) }
-    parts.append(self)
-    if after > 0 { side[a] = after; parts.append(.zeros(side)) }
-    return parts.count == 1 ? self : Tensor.concatenate(parts, alongAxis: a)
+    if before == 0 && after == 0 { return self }
+    let x = self
+    var newShape = shape
+    newShape[a] += before + after
+    let out = TensorStorage<Scalar>(repeating: 0, count: newShape.reduce(1, *))
+    let (outer, length, inner) = extents(around: a)
+    for o in 0..<outer {
+      (out.pointer + (o * newShape[a] + before) * inner).update(from: storage.pointer + o * length * inner, count: length * inner)
+    }
+    return Tensor.recordOp(
+      "pad", inputs: [x], shape: newShape, storage: out,
+      backward: { g, _ in [g.slice(alongAxis: a, before..<before + x.shape[a])] },
+      forward: { t, _ in t[0]!.padded(alongAxis: a, before: before, after: after) })
   }
 
   /// Joins tensors that agree on every axis but `axis`.
