@@ -61,8 +61,11 @@ extension NCLHostCommand {
       let trajectories = directory.appendingPathComponent("trajectories.png")
       try Plots.densityRow(model: model, times: try panelTimes(), range: range, seed: seed, to: density)
       try Plots.vectorField(model: model, time: time, field: field, range: range, to: vectors)
-      try Plots.trajectories(model: model, count: paths, noise: .constant(noise), range: range, seed: seed, to: trajectories)
+      let summary = try Plots.trajectories(model: model, count: paths, noise: .constant(noise), range: range, seed: seed, to: trajectories)
       for url in [density, vectors, trajectories] { print("wrote \(url.path)") }
+      if summary.diverged > 0 {
+        print("note: \(summary.diverged) of \(summary.paths) paths diverged (a state not finite or far outside the window); they are drawn while finite")
+      }
     }
   }
 }

@@ -62,7 +62,7 @@ final class DynamicalOTTests: XCTestCase {
       XCTAssertTrue(names.contains(name), "missing parameter \(name)")
     }
     XCTAssertEqual(d.parameters.first { $0.name == "estimator" }?.choices, ["importance", "score", "reparameterized"])
-    XCTAssertEqual(d.parameters.first { $0.name == "kinetic_weight" }?.defaultValue, "0.05")
+    XCTAssertEqual(d.parameters.first { $0.name == "kinetic_weight" }?.defaultValue, "-1")
     XCTAssertEqual(try library.call(function: "gaussian_w2", arguments: ["2", "-1", "0.5", "1", "1"]), .double(8.5))
     XCTAssertEqual(try library.call(function: "gaussian_w2", arguments: ["2", "0,1", "1,2", "3,1", "1,1"]), .double(9 + 0 + 0 + 1))
     guard case .double(let w2) = try library.call(function: "discrete_ot", arguments: ["8gaussians", "8gaussians", "200", "3"]),
@@ -85,6 +85,13 @@ final class DynamicalOTTests: XCTestCase {
     XCTAssertTrue(createError([("data", "population"), ("population_size", "20"), ("leave_out", "4")])
       .contains("leave_out=4 must name an intermediate snapshot, 1...3"))
     XCTAssertTrue(createError([("kinetic_weight_final", "0.01")]).contains("needs both positive and kinetic_anneal_steps > 0"))
+    // kinetic_weight=-1 (the default) resolves to 0.5 for the ncl-* pair and 0.05 for the rest.
+    XCTAssertTrue(createError([("kinetic_weight_final", "0.01")]).contains("from kinetic_weight=0.5 to"))
+    XCTAssertTrue(createError([("source", "pinwheel"), ("kinetic_weight_final", "0.01")]).contains("from kinetic_weight=0.05 to"))
+    XCTAssertTrue(createError([("source", "gaussian"), ("target", "gaussian"), ("kinetic_weight_final", "0.01")])
+      .contains("from kinetic_weight=0.05 to"))
+    XCTAssertTrue(createError([("kinetic_weight", "0.2"), ("kinetic_weight_final", "0.01")]).contains("from kinetic_weight=0.2 to"))
+    XCTAssertTrue(createError([("kinetic_weight", "-0.5")]).contains("kinetic_weight=-0.5: give a weight >= 0, or -1 for the default"))
   }
 
   func testCSVSnapshots() throws {

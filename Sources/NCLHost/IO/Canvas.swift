@@ -326,20 +326,45 @@ public struct Canvas {
   }
 
   /// The part of segment ab inside the square `range` x `range` (Liang-Barsky), or nil.
+  ///
+  /// Works in halves (half the difference, half the offsets), so that ends of opposite sign
+  /// near the largest Double (a path that diverged) do not overflow b - a to infinity, which
+  /// would turn the clipped ends into NaN. An end cut by a side of the square is put on that
+  /// side exactly, and both ends are clamped to the square: interpolating between huge ends
+  /// loses all precision in the clipped coordinate, which must not leave the square.
   static func clipSegment(_ a: SIMD2<Double>, _ b: SIMD2<Double>, to range: ClosedRange<Double>) -> (SIMD2<Double>, SIMD2<Double>)? {
-    let d = b - a
+    guard a.x.isFinite, a.y.isFinite, b.x.isFinite, b.y.isFinite else { return nil }
+    let h = b * 0.5 - a * 0.5
+    let low = range.lowerBound * 0.5, high = range.upperBound * 0.5
     var (enter, leave) = (0.0, 1.0)
-    for (p, q) in [(-d.x, a.x - range.lowerBound), (d.x, range.upperBound - a.x),
-                   (-d.y, a.y - range.lowerBound), (d.y, range.upperBound - a.y)] {
+    // Sides: 0 x = lower, 1 x = upper, 2 y = lower, 3 y = upper.
+    var (enterSide, leaveSide): (Int?, Int?) = (nil, nil)
+    for (side, (p, q)) in [(-h.x, a.x * 0.5 - low), (h.x, high - a.x * 0.5),
+                           (-h.y, a.y * 0.5 - low), (h.y, high - a.y * 0.5)].enumerated() {
       if p == 0 {
         if q < 0 { return nil }
       } else {
         let r = q / p
-        if p < 0 { enter = max(enter, r) } else { leave = min(leave, r) }
+        if p < 0 {
+          if r > enter { (enter, enterSide) = (r, side) }
+        } else {
+          if r < leave { (leave, leaveSide) = (r, side) }
+        }
       }
     }
     guard enter <= leave else { return nil }
-    return (a + enter * d, a + leave * d)
+    func point(_ s: Double, on side: Int?) -> SIMD2<Double> {
+      var p = s == 0 ? a : s == 1 ? b : a * (1 - s) + b * s
+      switch side {
+      case 0: p.x = range.lowerBound
+      case 1: p.x = range.upperBound
+      case 2: p.y = range.lowerBound
+      case 3: p.y = range.upperBound
+      default: break
+      }
+      return SIMD2(min(max(p.x, range.lowerBound), range.upperBound), min(max(p.y, range.lowerBound), range.upperBound))
+    }
+    return (point(enter, on: enterSide), point(leave, on: leaveSide))
   }
 
   private mutating func flush(_ coverage: [Int: (Double, RGBColor)], alpha: Double) {

@@ -261,10 +261,15 @@ public enum Plots {
   /// means the drift and the density disagree. For D > 2 the shading is the exact marginal of
   /// (x1, x2) and the paths are projected on (x1, x2); for D = 1 the picture is x against t over
   /// a heatmap of rho_t(x).
+  ///
+  /// A path that diverges (a state that is not finite, or farther than `divergenceFactor` window
+  /// widths from the window, as the ODE of a poorly trained velocity can produce) is drawn up to
+  /// where it is finite; the returned summary and the picture's caption count such paths.
+  @discardableResult
   public static func trajectories(
     model: NCLModel<Float>, count: Int = 200, steps: Int = 100, noise: NoiseSchedule = .zero,
     range: ClosedRange<Double> = -4...4, resolution: Int = 150, seed: UInt64 = 0, to url: URL
-  ) throws {
+  ) throws -> TrajectorySummary {
     try validate(range: range, resolution: resolution)
     guard count >= 1 else { throw NCLError.invalidArgument("count must be >= 1, got \(count)") }
     guard steps >= 1 else { throw NCLError.invalidArgument("steps must be >= 1, got \(steps)") }
@@ -296,6 +301,44 @@ public enum Plots {
       ? trajectoriesOverTime(model, paths: paths, times: times, range: range, resolution: resolution, title: title)
       : trajectoriesInPlane(model, paths: paths, times: times, range: range, resolution: resolution, title: title, noisy: !noise.isZero)
     try canvas.write(to: url)
+    return TrajectorySummary(paths: count, diverged: divergedCount(paths, range: range, timeAxis: d == 1))
+  }
+
+  /// What `trajectories` drew.
+  public struct TrajectorySummary: Equatable, Sendable {
+    /// Paths integrated and drawn.
+    public var paths: Int
+    /// Paths with a state that is not finite or beyond `divergenceFactor` window widths of the
+    /// window (drawn only while finite).
+    public var diverged: Int
+
+    public init(paths: Int, diverged: Int) {
+      self.paths = paths
+      self.diverged = diverged
+    }
+  }
+
+  /// Window widths beyond the window at which a path counts as diverged.
+  static let divergenceFactor = 1e6
+
+  /// Whether `point` is finite and within `divergenceFactor` window widths of `range` in every
+  /// drawn coordinate (for D = 1 paths, `x` is the time and only `y` is checked).
+  static func isTame(_ point: SIMD2<Double>, range: ClosedRange<Double>, timeAxis: Bool) -> Bool {
+    let slack = divergenceFactor * (range.upperBound - range.lowerBound)
+    let low = range.lowerBound - slack, high = range.upperBound + slack
+    func ok(_ v: Double) -> Bool { v.isFinite && v >= low && v <= high }
+    return ok(point.y) && (timeAxis ? point.x.isFinite : ok(point.x))
+  }
+
+  /// How many of `paths` diverged (see `isTame`).
+  static func divergedCount(_ paths: [[SIMD2<Double>]], range: ClosedRange<Double>, timeAxis: Bool) -> Int {
+    paths.reduce(0) { $0 + ($1.allSatisfy { isTame($0, range: range, timeAxis: timeAxis) } ? 0 : 1) }
+  }
+
+  /// The caption's note on diverged paths, or nil when there are none.
+  static func divergenceNote(_ paths: [[SIMD2<Double>]], range: ClosedRange<Double>, timeAxis: Bool) -> String? {
+    let diverged = divergedCount(paths, range: range, timeAxis: timeAxis)
+    return diverged == 0 ? nil : "\(diverged) of \(paths.count) paths diverged (drawn while finite)."
   }
 
   static func trajectoriesInPlane(
@@ -308,7 +351,8 @@ public enum Plots {
     let side = heatmapSide(n, target: 440)
     let layout = RowLayout(
       panels: 1, panelWidth: side, panelHeight: side, colorbar: true, header: title,
-      caption: "shaded: rho at t=0 (blue) and t=1 (orange)" + (model.dimension > 2 ? ", marginals of (x1, x2)" : ""))
+      caption: "shaded: rho at t=0 (blue) and t=1 (orange)" + (model.dimension > 2 ? ", marginals of (x1, x2)" : "")
+        + (divergenceNote(paths, range: range, timeAxis: false).map { ". " + $0 } ?? ""))
     var canvas = layout.canvas()
     let axes = Axes(frame: layout.frame(0), xRange: range, yRange: range)
     let startTint = timeColormap(0), endTint = timeColormap(1)
@@ -338,7 +382,7 @@ public enum Plots {
     for path in paths {
       drawPath(&canvas, path.map { axes.point($0.x, $0.y) }, colors: segmentColors, alpha: alpha)
     }
-    for path in paths {
+    for path in paths where !path.isEmpty {
       canvas.fillCircle(center: axes.point(path[0].x, path[0].y), radius: 1.8, color: startTint)
       canvas.fillCircle(center: axes.point(path[path.count - 1].x, path[path.count - 1].y), radius: 1.8, color: endTint)
     }
@@ -360,7 +404,9 @@ public enum Plots {
     }
     let maximum = largestFinite(grid)
     let side = heatmapSide(n, target: 440)
-    let layout = RowLayout(panels: 1, panelWidth: side, panelHeight: side, colorbar: true, header: title)
+    let layout = RowLayout(
+      panels: 1, panelWidth: side, panelHeight: side, colorbar: true, header: title,
+      caption: divergenceNote(paths, range: range, timeAxis: true))
     var canvas = layout.canvas()
     let axes = Axes(frame: layout.frame(0), xRange: 0...1, yRange: range)
     drawHeatmap(&canvas, frame: axes.frame, values: grid, columns: n, rows: n, maximum: maximum)

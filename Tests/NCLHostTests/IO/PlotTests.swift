@@ -408,6 +408,43 @@ final class PlotTests: XCTestCase {
     let clipped = try XCTUnwrap(Canvas.clipSegment(SIMD2(50, 50), SIMD2(1e12, 50), to: 0...100))
     XCTAssertEqual(clipped.0, SIMD2(50, 50))
     XCTAssertEqual(clipped.1.x, 100, accuracy: 1e-6)
+    // Ends of opposite sign near the largest Double: b - a overflows; the clip must not turn NaN.
+    let across = try XCTUnwrap(Canvas.clipSegment(SIMD2(-1.7e308, 50), SIMD2(1.7e308, 50), to: 0...100))
+    XCTAssertEqual(across.0.x, 0, accuracy: 1e-6)
+    XCTAssertEqual(across.1.x, 100, accuracy: 1e-6)
+    XCTAssertEqual(across.0.y, 50)
+    canvas.line(from: SIMD2(-1.7e308, 25.5), to: SIMD2(1.7e308, 25.5), color: RGBColor(0, 0, 0))  // must not trap
+    XCTAssertLessThan(canvas[20, 25].red, 128, "the line between huge opposite ends crosses the canvas")
+  }
+
+  /// Paths of the probability-flow ODE of a poorly trained model blow up (NaN, infinity, or
+  /// coordinates near the largest Double): the trajectory pictures draw them while finite and
+  /// count them, instead of trapping (`nclhost plot` of kinetic_weight = 0 models).
+  func testDivergingTrajectoriesAreDrawnWhileFiniteAndCounted() throws {
+    let steps = 6
+    let times = (0...steps).map { Double($0) / Double(steps) }
+    func path(_ values: [Double]) -> [SIMD2<Double>] { values.enumerated().map { SIMD2($0.element, 0.1 * Double($0.offset)) } }
+    let tame = path([0, 0.2, 0.4, 0.6, 0.8, 1, 1.2])
+    let outside = path([0, 1, 2, 5, 10, 20, 40])  // leaves the window, not diverged
+    let paths: [[SIMD2<Double>]] = [
+      tame, outside,
+      path([0, 1, 10, 1e10, .infinity, .nan, .nan]),
+      path([0.5, -3e306, 3e306, -3e306, 3e306, -3e306, 3e306]),  // pixel ends of opposite sign overflow b - a
+      path([-0.5, 1e30, -1e38, 3.4e38, -.infinity, .infinity, .nan]),
+      path([.nan, .nan, .nan, .nan, .nan, .nan, .nan]),
+    ]
+    let range = -4.0...4.0
+    XCTAssertEqual(Plots.divergedCount(paths, range: range, timeAxis: false), 4)
+    XCTAssertEqual(Plots.divergedCount([tame, outside], range: range, timeAxis: false), 0)
+    let model = Self.tinyModel(dimension: 2)
+    let canvas = Plots.trajectoriesInPlane(model, paths: paths, times: times, range: range, resolution: 16, title: "diverging", noisy: false)
+    XCTAssertGreaterThan(canvas.width, 200)
+    // D = 1: x against t, the same paths with time as the first coordinate.
+    let overTime = paths.map { $0.enumerated().map { SIMD2(times[$0.offset], $0.element.x) } }
+    XCTAssertEqual(Plots.divergedCount(overTime, range: range, timeAxis: true), 4)
+    let model1 = Self.tinyModel(dimension: 1)
+    let canvas1 = Plots.trajectoriesOverTime(model1, paths: overTime, times: times, range: range, resolution: 16, title: "diverging")
+    XCTAssertGreaterThan(canvas1.height, 200)
   }
 }
 
