@@ -7,8 +7,10 @@ enum Parallel {
   /// How many cores matrix products and long loops may use (see `BLAS.setThreadCount`).
   nonisolated(unsafe) static var threads = cores
 
-  /// Below this many elements a loop runs on the calling thread: waking a worker costs more.
-  static let minimumChunk = 1 << 15
+  /// Below this many elements a loop runs on the calling thread. Handing a block to a spinning
+  /// pool worker costs about a microsecond, a few thousand elements of the cheapest kernel
+  /// (measured with `ncl-bench ref-ot2d`: 1 << 13 beat 1 << 15 by 5-10 % at B = 256 and 1024).
+  static let minimumChunk = 1 << 13
   /// Below this many multiply-adds a matrix product runs on the calling thread.
   static let minimumBlockWork = 1 << 18
 
