@@ -624,6 +624,21 @@ final class TensorOpsTests: XCTestCase {
     XCTAssertEqual(T.matmul(T([[2, 3]]), T([[4], [5]])).scalars, [23])
   }
 
+  /// Padding and concatenation long enough to be split across cores match the zero-filled layout.
+  func testSplitPaddingAndConcatenation() {
+    let x = Self.normal([300, 7, 40], seed: 51)
+    let padded = x.padded(alongAxis: 1, before: 2, after: 1)
+    let zeros = { (n: Int) in T.zeros([300, n, 40]) }
+    XCTAssertEqual(padded.scalars, T.concatenate([zeros(2), x, zeros(1)], alongAxis: 1).scalars)
+    for o in [0, 151, 299] {
+      for j in 0..<10 {
+        let row = padded.scalars[(o * 10 + j) * 40..<(o * 10 + j + 1) * 40]
+        let want = (2..<9).contains(j) ? Array(x.scalars[(o * 7 + j - 2) * 40..<(o * 7 + j - 1) * 40]) : [Double](repeating: 0, count: 40)
+        XCTAssertEqual(Array(row), want, "block \(o), row \(j)")
+      }
+    }
+  }
+
   /// Reductions long enough to be split across cores (by rows, and by columns) give the serial sums.
   func testSplitReductionsMatchSerialLoops() {
     let x = Self.normal([1200, 70], seed: 50)

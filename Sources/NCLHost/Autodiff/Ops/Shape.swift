@@ -95,10 +95,23 @@ extension Tensor {
     let x = self
     var newShape = shape
     newShape[a] += before + after
-    let out = TensorStorage<Scalar>(repeating: 0, count: newShape.reduce(1, *))
+    let out = TensorStorage<Scalar>(uninitializedCount: newShape.reduce(1, *))
     let (outer, length, inner) = extents(around: a)
-    for o in 0..<outer {
-      (out.pointer + (o * newShape[a] + before) * inner).update(from: storage.pointer + o * length * inner, count: length * inner)
+    let (source, target) = (storage.pointer, out.pointer)
+    // Each outer block: zeros, this block, zeros; blocks split across cores when large.
+    func fill(_ blocks: Range<Int>) {
+      for o in blocks {
+        let row = target + o * newShape[a] * inner
+        row.update(repeating: 0, count: before * inner)
+        (row + before * inner).update(from: source + o * length * inner, count: length * inner)
+        (row + (before + length) * inner).update(repeating: 0, count: after * inner)
+      }
+    }
+    let chunks = Swift.min(Parallel.threads, outer, out.count / Parallel.minimumChunk)
+    if chunks <= 1 {
+      fill(0..<outer)
+    } else {
+      Parallel.run(blocks: chunks) { c in fill(outer * c / chunks..<outer * (c + 1) / chunks) }
     }
     return Tensor.recordOp(
       "pad", inputs: [x], shape: newShape, storage: out,
