@@ -143,11 +143,7 @@ enum Kernels {
         offset += inner
       }
     }
-    if chunks <= 1 {
-      rows(0..<outer)
-    } else {
-      Parallel.run(blocks: chunks) { c in rows((outer * c / chunks)..<(outer * (c + 1) / chunks)) }
-    }
+    Parallel.forEachRange(outer, parts: chunks, rows)
   }
 
   static func copy<T: TensorScalar>(_ x: UnsafePointer<T>, _ strides: [Int], _ out: UnsafeMutablePointer<T>, _ shape: [Int]) {
@@ -169,16 +165,11 @@ enum Kernels {
     // Large copies (broadcast biases, slices of a batch) split the outermost axis across cores.
     let outer = dims.count > 1 ? dims[0] : 1
     let chunks = Swift.min(Parallel.threads, outer, shape.reduce(1, *) / Parallel.minimumChunk)
-    if chunks <= 1 {
-      rows(dims, x, out)
-      return
-    }
     let rowSize = dims.dropFirst().reduce(1, *)
-    Parallel.run(blocks: chunks) { c in
-      let start = outer * c / chunks, end = outer * (c + 1) / chunks
+    Parallel.forEachRange(outer, parts: chunks) { range in
       var part = dims
-      part[0] = end - start
-      rows(part, x + start * collapsed[0][0], out + start * rowSize)
+      if dims.count > 1 { part[0] = range.count }
+      rows(part, x + range.lowerBound * (collapsed[0].first ?? 0), out + range.lowerBound * rowSize)
     }
   }
 
@@ -192,14 +183,12 @@ enum Kernels {
       // the batch).
       let blocks = Swift.min(Parallel.threads, outer * length * inner / Parallel.minimumChunk)
       if blocks > 1 && outer >= blocks {
-        Parallel.run(blocks: blocks) { c in
-          let start = outer * c / blocks, end = outer * (c + 1) / blocks
-          reduceRows(op, x + start * length * inner, end - start, length, inner, inner, y + start * inner)
+        Parallel.forEachRange(outer, parts: blocks) { r in
+          reduceRows(op, x + r.lowerBound * length * inner, r.count, length, inner, inner, y + r.lowerBound * inner)
         }
       } else if blocks > 1 && inner >= 16 * blocks {
-        Parallel.run(blocks: blocks) { c in
-          let start = inner * c / blocks, end = inner * (c + 1) / blocks
-          reduceRows(op, x + start, outer, length, inner, end - start, y + start)
+        Parallel.forEachRange(inner, parts: blocks) { r in
+          reduceRows(op, x + r.lowerBound, outer, length, inner, r.count, y + r.lowerBound)
         }
       } else {
         reduceRows(op, x, outer, length, inner, inner, y)

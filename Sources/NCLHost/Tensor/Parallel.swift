@@ -28,32 +28,27 @@ enum Parallel {
     }
   }
 
+  /// Calls `body(range)` on `parts` disjoint ranges covering 0..<count, concurrently when
+  /// there is more than one; on the calling thread otherwise.
+  @inline(__always)
+  static func forEachRange(_ count: Int, parts: Int, _ body: (Range<Int>) -> Void) {
+    if parts <= 1 {
+      body(0..<count)
+      return
+    }
+    run(blocks: parts) { c in body(count * c / parts..<count * (c + 1) / parts) }
+  }
+
   /// Calls `body(start, count)` on disjoint chunks covering 0..<count, concurrently when long.
   @inline(__always)
   static func forEachChunk(_ count: Int, _ body: (Int, Int) -> Void) {
-    let chunks = Swift.min(threads, count / minimumChunk)
-    if chunks <= 1 {
-      body(0, count)
-      return
-    }
-    run(blocks: chunks) { c in
-      let start = count * c / chunks, end = count * (c + 1) / chunks
-      body(start, end - start)
-    }
+    forEachRange(count, parts: Swift.min(threads, count / minimumChunk)) { body($0.lowerBound, $0.count) }
   }
 
   /// Calls `body(start, count)` on disjoint blocks of 0..<count, one per core, when `work`
   /// (multiply-adds) is worth waking the others for.
   @inline(__always)
   static func forEachBlock(_ count: Int, work: Int, _ body: (Int, Int) -> Void) {
-    let blocks = Swift.min(threads, count, work / minimumBlockWork)
-    if blocks <= 1 {
-      body(0, count)
-      return
-    }
-    run(blocks: blocks) { c in
-      let start = count * c / blocks, end = count * (c + 1) / blocks
-      body(start, end - start)
-    }
+    forEachRange(count, parts: Swift.min(threads, count, work / minimumBlockWork)) { body($0.lowerBound, $0.count) }
   }
 }

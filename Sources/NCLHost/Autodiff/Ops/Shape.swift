@@ -107,12 +107,7 @@ extension Tensor {
         (row + (before + length) * inner).update(repeating: 0, count: after * inner)
       }
     }
-    let chunks = Swift.min(Parallel.threads, outer, out.count / Parallel.minimumChunk)
-    if chunks <= 1 {
-      fill(0..<outer)
-    } else {
-      Parallel.run(blocks: chunks) { c in fill(outer * c / chunks..<outer * (c + 1) / chunks) }
-    }
+    Parallel.forEachRange(outer, parts: Swift.min(Parallel.threads, outer, out.count / Parallel.minimumChunk), fill)
     return Tensor.recordOp(
       "pad", inputs: [x], shape: newShape, storage: out,
       backward: { g, _ in [g.slice(alongAxis: a, before..<before + x.shape[a])] },
@@ -145,12 +140,7 @@ extension Tensor {
       }
     }
     let outer = first.extents(around: a).outer
-    let chunks = Swift.min(Parallel.threads, outer, out.count / Parallel.minimumChunk)
-    if chunks <= 1 {
-      copyBlocks(0..<outer)
-    } else {
-      Parallel.run(blocks: chunks) { c in copyBlocks(outer * c / chunks..<outer * (c + 1) / chunks) }
-    }
+    Parallel.forEachRange(outer, parts: Swift.min(Parallel.threads, outer, out.count / Parallel.minimumChunk), copyBlocks)
     return recordOp(
       "concatenate", inputs: parts, shape: shape, storage: out,
       backward: { g, _ in
