@@ -142,11 +142,10 @@ struct Settings {
   init(_ p: ParameterValues) throws {
     data = try p.choice("data")
     let requestedKineticWeight = try p.double("kinetic_weight")
-    for name in ["kinetic_weight", "kinetic_weight_final"] {
-      let value = try p.double(name)
-      if value < 0 && value != -1 { throw ObjectiveError.invalidArgument("\(name)=\(value): give a weight >= 0, or -1 for the default") }
-    }
     let final = try p.double("kinetic_weight_final")
+    for (name, value) in [("kinetic_weight", requestedKineticWeight), ("kinetic_weight_final", final)] where value < 0 && value != -1 {
+      throw ObjectiveError.invalidArgument("\(name)=\(value): give a weight >= 0, or -1 for the default")
+    }
     kineticAnnealSteps = try p.int("kinetic_anneal_steps")
     jacobianWeight = try p.double("jacobian_weight")
     noise = try p.double("noise")

@@ -54,12 +54,7 @@ final class ReparameterizedSamplingTests: XCTestCase {
       let u = withoutGradient { base.mixture(t: t, x: x).evaluate(x).cdf }
       assertClose(Self.inverseCDF(base, t: t, u: u, start: x).scalars, x.scalars, accuracy: 1e-12, "D = \(d): the inverse at theta0 is x")
       func loss(_ p: Int, _ e: Int, _ delta: Double) -> Double {
-        var perturbed = base
-        var parameters = perturbed.parameters
-        var values = parameters[p].scalars
-        values[e] += delta
-        parameters[p] = T(shape: parameters[p].shape, scalars: values)
-        perturbed.parameters = parameters
+        let perturbed = Self.perturbed(base, parameter: p, element: e, by: delta)
         return (Self.inverseCDF(perturbed, t: t, u: u, start: x) * c).sum().scalar
       }
       var pick = SeededGenerator(seed: 21)
@@ -97,12 +92,7 @@ final class ReparameterizedSamplingTests: XCTestCase {
       let base = model.detached(), x = sampled.detached()
       let u = withoutGradient { base.mixture(t: t, x: x).evaluate(x).cdf }
       func loss(_ p: Int, _ e: Int, _ delta: Double) -> Double {
-        var perturbed = base
-        var parameters = perturbed.parameters
-        var values = parameters[p].scalars
-        values[e] += delta
-        parameters[p] = T(shape: parameters[p].shape, scalars: values)
-        perturbed.parameters = parameters
+        let perturbed = Self.perturbed(base, parameter: p, element: e, by: delta)
         return kinetic(perturbed, Self.inverseCDF(perturbed, t: t, u: u, start: x)).scalar
       }
       var pick = SeededGenerator(seed: 22)
@@ -119,6 +109,17 @@ final class ReparameterizedSamplingTests: XCTestCase {
   }
 
   /// F_theta^{-1}(u), coordinate by coordinate, by Newton's method from `start` (close by).
+  /// The model with one element of one parameter moved by `delta`.
+  static func perturbed(_ model: NCLModel<Double>, parameter p: Int, element e: Int, by delta: Double) -> NCLModel<Double> {
+    var perturbed = model
+    var parameters = perturbed.parameters
+    var values = parameters[p].scalars
+    values[e] += delta
+    parameters[p] = T(shape: parameters[p].shape, scalars: values)
+    perturbed.parameters = parameters
+    return perturbed
+  }
+
   static func inverseCDF(_ model: NCLModel<Double>, t: T, u: T, start: T) -> T {
     withoutGradient {
       let (count, d) = (start.shape[0], start.shape[1])
