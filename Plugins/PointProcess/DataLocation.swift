@@ -13,35 +13,7 @@ enum DataLocation {
   /// A folder next to an installed library that may hold the data sets instead.
   static let installed = "pointprocess-data"
 
-  /// The path of the shared library (or executable) this code was loaded from: the file mapped
-  /// at the address of one of its own functions (dladdr on Darwin, /proc/self/maps on Linux,
-  /// where Glibc's module map does not export dladdr).
-  static var libraryPath: String? {
-    let f: @convention(c) () -> Int32 = pointProcessAnchor
-    let address = UInt(bitPattern: unsafeBitCast(f, to: UnsafeRawPointer.self))
-    #if canImport(Darwin)
-    var info = Dl_info()
-    guard dladdr(UnsafeRawPointer(bitPattern: address), &info) != 0, let name = info.dli_fname else { return nil }
-    return String(cString: name)
-    #else
-    guard let maps = readText("/proc/self/maps") else { return nil }
-    for line in maps.split(separator: "\n") {
-      // start-end perms offset dev inode path
-      let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-      guard fields.count == 6 else { continue }
-      let path = fields[5].trimmingSpaces()
-      guard path.hasPrefix("/") else { continue }
-      let bounds = fields[0].split(separator: "-")
-      guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16) else { continue }
-      if address >= start && address < end { return path }
-    }
-    return nil
-    #endif
-  }
-
-  static func readText(_ path: String) -> String? { try? readFile(path) }
-
-  /// The whole file as UTF-8 text (read with stdio: it also reads /proc files, whose size is 0).
+  /// The whole file as UTF-8 text (read with stdio).
   static func readFile(_ path: String) throws -> String {
     guard let file = fopen(path, "r") else {
       throw DataError(message: "\(path): cannot open (\(String(cString: strerror(errno))))")
@@ -83,8 +55,9 @@ enum DataLocation {
 
   /// Candidate folders, in order: next to the library (`pointprocess-data/`), then every folder
   /// above the library and above the working directory that contains `Plugins/PointProcess/data`
-  /// (the build products live in `<package>/.build/<config>/`).
-  static func candidates() -> [String] {
+  /// (the build products live in `<package>/.build/<config>/`). `libraryPath` is the plugin's
+  /// own file, as the host tells it (ABI 1.2 `plugin_path`).
+  static func candidates(libraryPath: String?) -> [String] {
     var out: [String] = []
     var starts: [String] = []
     if let library = libraryPath, let folder = parent(realPath(library)) {
@@ -106,19 +79,16 @@ enum DataLocation {
   }
 
   /// The data folder holding `dataset/`: `override` when given, else the first candidate that has it.
-  static func find(dataset: String, override: String) throws -> String {
+  static func find(dataset: String, override: String, libraryPath: String?) throws -> String {
     if !override.isEmpty {
       guard isDirectory(override + "/" + dataset) else {
         throw DataError(message: "data_dir=\(override) has no folder '\(dataset)' (expected \(override)/\(dataset)/train.csv, val.csv, test.csv)")
       }
       return override
     }
-    let tried = candidates()
+    let tried = candidates(libraryPath: libraryPath)
     if let found = tried.first(where: { isDirectory($0 + "/" + dataset) }) { return found }
     throw DataError(message: "the shipped data set '\(dataset)' was not found; looked in: \(tried.joined(separator: ", ")). " +
                     "Set data_dir to the folder that holds \(dataset)/ (in the source tree: \(packageRelative)).")
   }
 }
-
-/// A function of this library whose address locates it (dladdr).
-private func pointProcessAnchor() -> Int32 { 0 }

@@ -106,6 +106,9 @@ public final class PointProcessObjective: ObjectiveImplementation {
   let plotTimes: [Double]
   public let problem: ProblemDescription
 
+  /// sum_i log std_i: log rho in standardized units = log rho in data units + this (the
+  /// published spatial NLLs are per standardized unit).
+  private let logStandardDeviations: Double
   /// Training events flattened once: times and standardized locations.
   private let trainTimes: [Double]
   private let trainLocations: [Double]
@@ -121,7 +124,7 @@ public final class PointProcessObjective: ObjectiveImplementation {
     plotDirectory = try p.string("plot_dir")
     plotTimes = try p.doubles("plot_times")
     do {
-      data = try Self.load(dataset, p)
+      data = try Self.load(dataset, p, libraryPath: host.pluginPath)
     } catch let error as DataError {
       throw ObjectiveError.data(error.message)
     }
@@ -137,16 +140,20 @@ public final class PointProcessObjective: ObjectiveImplementation {
     problem.hiddenWidth = 128
     problem.hiddenLayers = 3
     problem.batchSize = batch
+    // The host sees (and users get) data units; the model trains on standardized coordinates.
+    problem.dataShift = data.mean
+    problem.dataScale = data.std
     self.problem = problem
+    logStandardDeviations = data.std.reduce(0) { $0 + log($1) }
     host.log("PointProcess: \(dataset.rawValue): train \(data.train.sequences.count) sequences / \(data.train.eventCount) events, " +
              "val \(data.val.sequences.count) / \(data.val.eventCount), test \(data.test.sequences.count) / \(data.test.eventCount); " +
              "window [0, \(data.train.window)]; locations standardized with mean \(data.mean) and std \(data.std)")
   }
 
-  static func load(_ dataset: Dataset, _ p: ParameterValues) throws -> SplitData {
+  static func load(_ dataset: Dataset, _ p: ParameterValues, libraryPath: String?) throws -> SplitData {
     switch dataset {
     case .pinwheel, .earthquakesJP:
-      let folder = try DataLocation.find(dataset: dataset.rawValue, override: p.string("data_dir")) + "/" + dataset.rawValue
+      let folder = try DataLocation.find(dataset: dataset.rawValue, override: p.string("data_dir"), libraryPath: libraryPath) + "/" + dataset.rawValue
       let window = 30.0
       return try SplitData(train: EventCSV.load(path: folder + "/train.csv", window: window),
                            val: EventCSV.load(path: folder + "/val.csv", window: window),
@@ -187,9 +194,16 @@ public final class PointProcessObjective: ObjectiveImplementation {
       x[2 * b] = trainLocations[2 * i]
       x[2 * b + 1] = trainLocations[2 * i + 1]
     }
-    let logDensity = host.field(.logDensity, t: host.tensor(t, shape: [batch, 1]), x: host.tensor(x, shape: [batch, 2]))
-    return try (-logDensity.mean()).checked("the spatial NLL")
+    let logDensity = host.field(.logDensity, t: host.tensor(t, shape: [batch, 1]), x: host.tensor(dataUnits(x), shape: [batch, 2]))
+    return try (-logDensity.mean() - logStandardDeviations).checked("the spatial NLL")
   }
+
+  /// Standardized locations (x1, y1, x2, ...) back in data units, as the host takes them.
+  func dataUnits(_ standardized: ArraySlice<Double>) -> [Double] {
+    standardized.enumerated().map { k, v in data.mean[k % 2] + data.std[k % 2] * v }
+  }
+
+  func dataUnits(_ standardized: [Double]) -> [Double] { dataUnits(standardized[...]) }
 
   /// t folded into [0, window] by reflection at both ends.
   static func reflect(_ t: Double, into window: Double) -> Double {
@@ -200,7 +214,7 @@ public final class PointProcessObjective: ObjectiveImplementation {
 
   // MARK: - Evaluation
 
-  /// log rho_t(x) of every event of `set`, `evalBatch` events per model evaluation.
+  /// log rho_t(x) per standardized unit of every event of `set`, `evalBatch` events per model evaluation.
   func logDensities(_ set: EventSet, host: PluginHost) throws -> [Double] {
     try logDensities(times: set.allTimes, locations: set.allLocations, host: host)
   }
@@ -212,8 +226,8 @@ public final class PointProcessObjective: ObjectiveImplementation {
     while start < times.count {
       let end = min(start + evalBatch, times.count), b = end - start
       let t = host.tensor(Array(times[start..<end]), shape: [b, 1])
-      let x = host.tensor(Array(locations[(2 * start)..<(2 * end)]), shape: [b, 2])
-      out += try host.field(.logDensity, t: t, x: x).values()
+      let x = host.tensor(dataUnits(locations[(2 * start)..<(2 * end)]), shape: [b, 2])
+      out += try host.field(.logDensity, t: t, x: x).values().map { $0 + logStandardDeviations }
       start = end
     }
     return out

@@ -92,14 +92,27 @@ public enum PluginExport {
   final class Instance {
     let implementation: any ObjectiveImplementation
     let problem: UnsafeMutablePointer<ncl_problem_t>
+    /// The data map's arrays, which `problem` points into.
+    private let dataMap: [UnsafeMutablePointer<Double>]
 
     init(_ implementation: any ObjectiveImplementation) {
       self.implementation = implementation
+      let description = implementation.problem
       problem = .allocate(capacity: 1)
-      problem.initialize(to: implementation.problem.cValue())
+      problem.initialize(to: description.cValue())
+      dataMap = [description.dataShift, description.dataScale].map { values in
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: max(values.count, 1))
+        p.initialize(from: values, count: values.count)
+        return p
+      }
+      if !description.dataShift.isEmpty { problem.pointee.data_shift = UnsafePointer(dataMap[0]) }
+      if !description.dataScale.isEmpty { problem.pointee.data_scale = UnsafePointer(dataMap[1]) }
     }
 
-    deinit { problem.deallocate() }
+    deinit {
+      problem.deallocate()
+      dataMap.forEach { $0.deallocate() }
+    }
 
     static func of(_ objective: UnsafePointer<ncl_objective_t>) -> Instance {
       Unmanaged<Instance>.fromOpaque(objective.pointee.ctx).takeUnretainedValue()

@@ -23,6 +23,15 @@ public struct PluginHost {
     return Int(api.pointee.struct_size) >= offset + MemoryLayout<UnsafeRawPointer?>.size
   }
 
+  /// The absolute path of the plugin's own library (ABI 1.2 `host->plugin_path`), or nil when the
+  /// host predates it.
+  public var pluginPath: String? {
+    let offset = MemoryLayout<ncl_host_t>.offset(of: \.plugin_path)!
+    guard Int(raw.pointee.struct_size) >= offset + MemoryLayout<UnsafeRawPointer?>.size,
+          let path = raw.pointee.plugin_path, path.pointee != 0 else { return nil }
+    return String(cString: path)
+  }
+
   /// The host's name and version, eg: "nclhost 0.1.0".
   public var name: String {
     let name = raw.pointee.name.map { String(cString: $0) } ?? "?"

@@ -27,8 +27,13 @@ public struct ProblemDescription: Sendable, Equatable {
   public var fluxTau = 1.0
   /// Adds the learned divergence-free term (the host ignores it for D = 1).
   public var divergenceFree = false
-  /// Points per expectation per step (0: the host default).
+  /// Advisory: points per expectation the plugin draws each step.
   public var batchSize = 0
+  /// The data map (ABI 1.2): the model's coordinates are z_i = (x_i - dataShift[i]) / dataScale[i],
+  /// while every point and density crossing the boundary is in data units x. Empty: shift 0 /
+  /// scale 1; otherwise `dimension` values each.
+  public var dataShift: [Double] = []
+  public var dataScale: [Double] = []
 
   public init(dimension: Int) { self.dimension = dimension }
 

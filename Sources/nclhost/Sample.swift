@@ -10,8 +10,8 @@ extension NCLHostCommand {
 
     @OptionGroup var source: CheckpointOptions
 
-    @Option(help: "Time t in [0, 1].")
-    var time = 1.0
+    @Option(help: "Time t in the plugin's horizon (default: its end; [0, 1] with --model-units).")
+    var time: Double?
 
     @Option(help: "Number of samples.")
     var count = 1000
@@ -24,17 +24,20 @@ extension NCLHostCommand {
 
     func validate() throws {
       guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count)") }
-      guard (0...1).contains(time) else { throw ValidationError("--time must lie in [0, 1], got \(time)") }
     }
 
     func run() throws {
-      let model = try source.load().makeModel()
+      let checkpoint = try source.load()
+      let model = try checkpoint.makeModel()
+      let units = source.units(of: checkpoint)
+      let time = self.time ?? units.horizon.upperBound
+      try units.checkTime(time, "--time")
       var generator = SeededGenerator(seed: seed)
-      let x = model.sample(at: time, count: count, using: &generator)
+      let x = units.dataPoints(model.sample(at: units.modelTime(time), count: count, using: &generator)).scalars
       let d = model.dimension
       let table = NumericTable(
         columns: ["t"] + (1...d).map { "x\($0)" },
-        rows: (0..<count).map { b in [time] + (0..<d).map { Double(x.scalars[b * d + $0]) } })
+        rows: (0..<count).map { b in [time] + (0..<d).map { Double(x[b * d + $0]) } })
       try emit(table, to: output)
     }
   }

@@ -72,14 +72,14 @@ final class EventCSVTests: XCTestCase {
       "earthquakes_jp": [(950, 82657), (50, 4130), (50, 5110)],
     ]
     for (name, sizes) in expected {
-      let folder = try DataLocation.find(dataset: name, override: "") + "/" + name
+      let folder = try DataLocation.find(dataset: name, override: "", libraryPath: nil) + "/" + name
       for (split, size) in zip(["train", "val", "test"], sizes) {
         let set = try EventCSV.load(path: "\(folder)/\(split).csv", window: 30)
         XCTAssertEqual(set.sequences.count, size.sequences, "\(name)/\(split)")
         XCTAssertEqual(set.eventCount, size.events, "\(name)/\(split)")
       }
     }
-    XCTAssertThrowsError(try DataLocation.find(dataset: "pinwheel", override: "/tmp/no-such-folder")) { error in
+    XCTAssertThrowsError(try DataLocation.find(dataset: "pinwheel", override: "/tmp/no-such-folder", libraryPath: nil)) { error in
       XCTAssertTrue("\(error)".contains("data_dir=/tmp/no-such-folder has no folder 'pinwheel'"), "\(error)")
     }
   }

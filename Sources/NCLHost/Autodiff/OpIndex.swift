@@ -15,7 +15,13 @@ public enum OpIndex {
     "reshape", "broadcast", "permute", "slice", "pad", "concatenate", "select",
     // Matrix products (MatMul.swift)
     "matmul", "linear",
+    // Foreign functions (External.swift): first order only, by design
+    "external", "externalDerivative",
   ]
+
+  /// Ops whose derivatives are first order only: a second derivative records a
+  /// `DifferentiationFailure` naming the function instead of returning zero.
+  public static let firstOrderOnly: Set<String> = ["external", "externalDerivative"]
 
   static let set = Set(all)
 

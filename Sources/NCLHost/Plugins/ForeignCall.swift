@@ -3,14 +3,18 @@ import CFFI
 import Foundation
 
 /// A C function type in the descriptor's one-letter notation: "d(dd)" is double f(double, double);
-/// d = double, i = int64_t, s = const char *, v = void (return only).
+/// d = double, i = int64_t, s = const char *, v = void (return only); a final e (ABI 1.2) adds
+/// an error buffer, `char *err, size_t err_cap`, after the arguments.
 public struct ForeignSignature: Equatable, Sendable, CustomStringConvertible {
   public enum ValueType: Character, Sendable {
     case double = "d", int = "i", string = "s", void = "v"
   }
 
   public let result: ValueType
+  /// The arguments a caller supplies (the error buffer is not one of them).
   public let arguments: [ValueType]
+  /// Whether the function takes an error buffer after its arguments.
+  public let reportsErrors: Bool
 
   public init(parsing text: String) throws {
     let chars = Array(text)
@@ -21,15 +25,18 @@ public struct ForeignSignature: Equatable, Sendable, CustomStringConvertible {
       throw NCLError.invalidArgument("unknown result type '\(chars[0])' (use d, i, s or v)")
     }
     self.result = result
-    arguments = try chars[2..<(chars.count - 1)].map { c in
+    var letters = chars[2..<(chars.count - 1)]
+    reportsErrors = letters.last == "e"
+    if reportsErrors { letters = letters.dropLast() }
+    arguments = try letters.map { c in
       guard let type = ValueType(rawValue: c), type != .void else {
-        throw NCLError.invalidArgument("unknown argument type '\(c)' (use d, i or s)")
+        throw NCLError.invalidArgument(c == "e" ? "the error buffer 'e' must be the last argument" : "unknown argument type '\(c)' (use d, i, s, or a final e)")
       }
       return type
     }
   }
 
-  public var description: String { "\(result.rawValue)(\(String(arguments.map(\.rawValue))))" }
+  public var description: String { "\(result.rawValue)(\(String(arguments.map(\.rawValue)))\(reportsErrors ? "e" : ""))" }
 }
 
 /// A value passed to or returned from a foreign call.
@@ -76,9 +83,16 @@ enum ForeignCall {
     }
   }
 
-  /// Calls `function` (a C function pointer) with `values` per `signature`.
-  static func call(_ function: UnsafeMutableRawPointer, signature: ForeignSignature, values: [ForeignValue]) throws -> ForeignValue {
+  /// Calls `function` (a C function pointer) with `values` per `signature`; with `errorBuffer`,
+  /// also passes it and its capacity as two trailing arguments (`char *err, size_t err_cap`).
+  static func call(
+    _ function: UnsafeMutableRawPointer, signature: ForeignSignature, values: [ForeignValue],
+    errorBuffer: UnsafeMutableBufferPointer<CChar>? = nil
+  ) throws -> ForeignValue {
     var argumentTypes: [UnsafeMutablePointer<ffi_type>?] = signature.arguments.map(ffiType)
+    if errorBuffer != nil {
+      argumentTypes += [withUnsafeMutablePointer(to: &ffi_type_pointer) { $0 }, withUnsafeMutablePointer(to: &ffi_type_uint64) { $0 }]
+    }
     var cif = ffi_cif()
     let status = argumentTypes.withUnsafeMutableBufferPointer { types in
       ffi_prep_cif(&cif, FFI_DEFAULT_ABI, UInt32(types.count), ffiType(signature.result), types.baseAddress)
@@ -86,7 +100,7 @@ enum ForeignCall {
     guard status == FFI_OK else { throw NCLError.invalidArgument("libffi cannot prepare a call of type \(signature) (status \(status.rawValue))") }
 
     // Argument storage must outlive the call: one 8-byte slot per argument, plus C strings.
-    let slots = UnsafeMutableRawPointer.allocate(byteCount: max(values.count, 1) * 8, alignment: 8)
+    let slots = UnsafeMutableRawPointer.allocate(byteCount: (values.count + 2) * 8, alignment: 8)
     defer { slots.deallocate() }
     var strings: [UnsafeMutablePointer<CChar>] = []
     defer { strings.forEach { free($0) } }
@@ -103,6 +117,12 @@ enum ForeignCall {
       case .void: break
       }
       pointers.append(slot)
+    }
+    if let errorBuffer {
+      let slot = slots + 8 * values.count
+      slot.storeBytes(of: UnsafeRawPointer(errorBuffer.baseAddress!), as: UnsafeRawPointer.self)
+      (slot + 8).storeBytes(of: UInt64(errorBuffer.count), as: UInt64.self)
+      pointers += [slot, slot + 8]
     }
     var result = UInt64(0)  // ffi_arg-sized and aligned return slot
     pointers.withUnsafeMutableBufferPointer { args in

@@ -64,34 +64,61 @@ extension HostBridge {
     t.pointee.field = { host, kind, tHandle, xHandle in HostBridge.from(host).field(kind, tHandle, xHandle) }
     t.pointee.sample = { host, tHandle in
       let bridge = HostBridge.from(host)
-      guard let model = bridge.model else { return bridge.fail("sample: no model in this call") }
-      guard let times = bridge.tensor(tHandle, "sample") else { return nil }
-      guard times.rank == 2, times.shape[1] == 1 else { return bridge.fail("sample: t must have shape [B, 1], got \(times.shape)") }
-      return bridge.handle(model.sample(at: bridge.modelTime(times), using: &bridge.generator))
+      guard let (model, times) = bridge.sampleTimes(tHandle, "sample") else { return nil }
+      return bridge.handle(bridge.units.dataPoints(model.sample(at: bridge.units.modelTime(times), using: &bridge.generator)))
     }
     // ABI 1.1: the same samples with the gradient of the inverse CDFs (see `reparameterizedSample`).
     t.pointee.sample_reparameterized = { host, tHandle in
       let bridge = HostBridge.from(host)
-      guard let model = bridge.model else { return bridge.fail("sample_reparameterized: no model in this call") }
-      guard let times = bridge.tensor(tHandle, "sample_reparameterized") else { return nil }
-      guard times.rank == 2, times.shape[1] == 1 else {
-        return bridge.fail("sample_reparameterized: t must have shape [B, 1], got \(times.shape)")
-      }
-      return bridge.handle(model.reparameterizedSample(at: bridge.modelTime(times), using: &bridge.generator))
+      guard let (model, times) = bridge.sampleTimes(tHandle, "sample_reparameterized") else { return nil }
+      return bridge.handle(bridge.units.dataPoints(model.reparameterizedSample(at: bridge.units.modelTime(times), using: &bridge.generator)))
     }
     t.pointee.integrate = { host, x0Handle, t0, t1, steps, g in
       let bridge = HostBridge.from(host)
-      guard let model = bridge.model else { return bridge.fail("integrate: no model in this call") }
-      guard let x0 = bridge.tensor(x0Handle, "integrate") else { return nil }
+      guard g >= 0, g.isFinite else { return bridge.fail("integrate: g = \(g) must be finite and >= 0") }
+      guard let path = bridge.integratePath("integrate", x0Handle, times: [t0, t1], steps: steps, noise: .constant(g)) else { return nil }
+      return bridge.handle(path.slice(alongAxis: 0, 1..<2).reshaped(Array(path.shape.dropFirst())))
+    }
+
+    // ABI 1.2: states at requested times along the problem's (or a given) noise schedule.
+    t.pointee.integrate_path = { host, x0Handle, times, count, steps, noise in
+      let bridge = HostBridge.from(host)
+      guard count >= 1, let times else { return bridge.fail("integrate_path: no times (count \(count))") }
+      var schedule = bridge.units.noise
+      if let noise {
+        let minimum = MemoryLayout<ncl_noise_t>.size
+        guard let copy = try? GrowableStruct.copy(noise, minimum: minimum) else {
+          return bridge.fail("integrate_path: noise struct_size \(noise.pointee.struct_size) < \(minimum)")
+        }
+        switch Int32(copy.kind) {
+        case NCL_NOISE_CONSTANT: schedule = .constant(copy.start)
+        case NCL_NOISE_LINEAR: schedule = .linear(start: copy.start, end: copy.end)
+        default: return bridge.fail("integrate_path: unknown noise kind \(copy.kind)")
+        }
+        guard [copy.start, copy.end].allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+          return bridge.fail("integrate_path: noise must be finite and >= 0, got \(copy.start) to \(copy.end)")
+        }
+      }
+      let requested = Array(UnsafeBufferPointer(start: times, count: Int(count)))
+      guard let path = bridge.integratePath("integrate_path", x0Handle, times: requested, steps: steps, noise: schedule) else { return nil }
+      return bridge.handle(path)
+    }
+    t.pointee.open_scope = { host in HostBridge.from(host).openScope() }
+    t.pointee.close_scope = { host, mark in HostBridge.from(host).closeScope(mark) }
+    t.pointee.apply_function = { host, def, inputs, count, outShape, outRank in
+      let bridge = HostBridge.from(host)
+      guard let def else { return bridge.fail("apply_function: the function definition is NULL") }
+      guard count >= 0, count == 0 || inputs != nil else { return bridge.fail("apply_function: inputs is NULL for count \(count)") }
+      var tensors: [Tensor<Float>] = []
+      for i in 0..<Int(count) {
+        guard let input = bridge.tensor(inputs![i], "apply_function") else { return nil }
+        tensors.append(input)
+      }
+      guard let shape = bridge.shape(outShape, outRank, "apply_function") else { return nil }
       do {
-        // In model time dW_t = dW_tau / sqrt(length), so the same paths need g sqrt(length).
-        let (start, length) = (bridge.horizon.lowerBound, bridge.horizonLength)
-        let path = try model.integrate(
-          from: x0, startTime: (t0 - start) / length, endTime: (t1 - start) / length, steps: Int(steps),
-          noise: .constant(g * length.squareRoot()), method: g == 0 ? .rk4 : .eulerMaruyama, using: &bridge.generator)
-        return bridge.handle(path.final)
+        return bridge.handle(try Tensor.external(ExternalFunction(plugin: def), tensors, outputShape: shape))
       } catch {
-        return bridge.fail("integrate: \(error)")
+        return bridge.fail("apply_function: \(error)")
       }
     }
 
@@ -213,7 +240,9 @@ extension HostBridge {
       let bridge = HostBridge.from(host)
       guard let y = bridge.tensor(yHandle, "grad"), let x = bridge.tensor(xHandle, "grad") else { return nil }
       guard x.requiresGradient else { return bridge.fail("grad: x of shape \(x.shape) is not a variable (make it with variable())") }
-      return bridge.handle(gradient(of: [y.sum()], wrt: [x], createGraph: true)[0])
+      let result = gradient(of: [y.sum()], wrt: [x], createGraph: true)[0]
+      if let failure = DifferentiationFailure.take() { return bridge.fail("grad: \(failure)") }
+      return bridge.handle(result)
     }
     t.pointee.jvp = { host, yHandle, xHandle, tangentHandle in
       let bridge = HostBridge.from(host)
@@ -221,7 +250,9 @@ extension HostBridge {
             let tangent = bridge.tensor(tangentHandle, "jvp") else { return nil }
       guard x.requiresGradient else { return bridge.fail("jvp: x of shape \(x.shape) is not a variable (make it with variable())") }
       guard tangent.shape == x.shape else { return bridge.fail("jvp: tangent \(tangent.shape) must be shaped like x \(x.shape)") }
-      return bridge.handle(NCLHost.jvp(of: y, wrt: x, tangent: tangent))
+      let result = NCLHost.jvp(of: y, wrt: x, tangent: tangent)
+      if let failure = DifferentiationFailure.take() { return bridge.fail("jvp: \(failure)") }
+      return bridge.handle(result)
     }
     t.pointee.report = { host, name, scalarHandle in
       let bridge = HostBridge.from(host)
@@ -232,6 +263,31 @@ extension HostBridge {
 }
 
 extension HostBridge {
+  /// The model and sampling times [B, 1] of a sampling call, or nil after recording why.
+  func sampleTimes(_ tHandle: OpaquePointer?, _ op: String) -> (NCLModel<Float>, Tensor<Float>)? {
+    guard let model else { _ = fail("\(op): no model in this call"); return nil }
+    guard let times = tensor(tHandle, op) else { return nil }
+    guard times.rank == 2, times.shape[1] == 1 else { _ = fail("\(op): t must have shape [B, 1], got \(times.shape)"); return nil }
+    if let outside = times.scalars.first(where: { units.modelTime(Double($0)) < -1e-6 || units.modelTime(Double($0)) > 1 + 1e-6 }) {
+      _ = fail("\(op): time \(outside) lies outside the horizon [\(units.horizon.lowerBound), \(units.horizon.upperBound)]")
+      return nil
+    }
+    return (model, times)
+  }
+
+  /// States [times.count, B, D] along the learned SDE (see `ProblemUnits.integratePath`), or nil
+  /// after recording why.
+  func integratePath(_ op: String, _ x0Handle: OpaquePointer?, times: [Double], steps: Int32, noise: NoiseSchedule) -> Tensor<Float>? {
+    guard let model else { _ = fail("\(op): no model in this call"); return nil }
+    guard let x0 = tensor(x0Handle, op) else { return nil }
+    do {
+      return try units.integratePath(of: model, from: x0, times: times, steps: Int(steps), noise: noise, using: &generator)
+    } catch {
+      _ = fail("\(op): \(error)")
+      return nil
+    }
+  }
+
   func recordReport(_ name: String, _ value: Double) {
     reports.append((name, value))
   }

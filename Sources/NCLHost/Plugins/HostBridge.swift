@@ -5,32 +5,29 @@ import NCLPluginAPI
 /// Serves one plugin instance: owns its `ncl_host_t`, resolves tensor handles, records the first
 /// error of each call, and gives the plugin the model, the seeded generator and the tensor ops.
 ///
-/// Handles are not pointers to memory: a handle's bits are (call generation << 32 | index + 1)
-/// into the current call's arena, so a handle kept past the call that produced it, or invented,
-/// is rejected with a message instead of reading freed memory.
+/// Handles are not pointers to memory: a handle's bits are (call generation << 40 | slot epoch
+/// << 24 | index + 1) into the current call's arena. A handle kept past the call that produced
+/// it, released by a closed scope (its slot was reused under a new epoch), or invented, is
+/// rejected with a message instead of reading freed memory.
 final class HostBridge {
   let host: UnsafeMutablePointer<ncl_host_t>
   private let hostName = strdup("nclhost")!
   private let hostVersion = strdup(NCLVersion.string)!
+  private let pluginPath: UnsafeMutablePointer<CChar>
 
   // State of the current call into the plugin.
-  private var arena: [Tensor<Float>] = []
+  private var arena: [(tensor: Tensor<Float>, epoch: UInt64)] = []
   private var generation: UInt64 = 0
+  /// Bumped by every closed scope, so handles to released slots never match a reused slot.
+  private var epoch: UInt64 = 0
   private var firstError: String?
   private var errorText: UnsafeMutablePointer<CChar>?
-  private var fieldCache: [FieldKey: ModelFields<Float>] = [:]
+  private var fieldCache: [FieldKey: UnitFields<Float>] = [:]
   var reports: [(String, Double)] = []
   var model: NCLModel<Float>?
   var generator = SeededGenerator(seed: 0)
-  var noise: NoiseSchedule = .zero
-  /// The plugin's time horizon: its times map affinely onto the model's [0, 1].
-  var horizon: ClosedRange<Double> = 0...1
-  var horizonLength: Double { horizon.upperBound - horizon.lowerBound }
-
-  /// Model time t in [0, 1] for the plugin's times.
-  func modelTime(_ t: Tensor<Float>) -> Tensor<Float> {
-    horizon == 0...1 ? t : t.affine(scale: Float(1 / horizonLength), shift: Float(-horizon.lowerBound / horizonLength))
-  }
+  /// The plugin's horizon, data map and noise: every time and point crossing the boundary is in these units.
+  var units = ProblemUnits.model
   /// Whether fields are recorded for differentiation (loss) or evaluated cheaply (evaluate).
   var differentiable = true
   /// Messages the plugin logs; the CLI prints them.
@@ -40,13 +37,15 @@ final class HostBridge {
     let t: UInt, x: UInt
   }
 
-  init() {
+  /// `pluginPath`: the plugin library's absolute path, handed to it as `host->plugin_path`.
+  init(pluginPath: String = "") {
+    self.pluginPath = strdup(pluginPath)!
     host = .allocate(capacity: 1)
     host.initialize(to: ncl_host_t(
       abi_version: ncl_version_t(major: UInt32(NCL_ABI_VERSION_MAJOR), minor: UInt32(NCL_ABI_VERSION_MINOR), revision: UInt32(NCL_ABI_VERSION_REVISION)),
       struct_size: UInt32(MemoryLayout<ncl_host_t>.stride),
       name: UnsafePointer(hostName), version: UnsafePointer(hostVersion),
-      host_data: nil, api: HostBridge.api))
+      host_data: nil, api: HostBridge.api, plugin_path: UnsafePointer(self.pluginPath)))
     host.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
   }
 
@@ -54,6 +53,7 @@ final class HostBridge {
     host.deallocate()
     free(hostName)
     free(hostVersion)
+    free(pluginPath)
     free(errorText)
   }
 
@@ -84,9 +84,30 @@ final class HostBridge {
     return nil
   }
 
+  private static let indexBits: UInt64 = 24, epochBits: UInt64 = 16
+
   func handle(_ tensor: Tensor<Float>) -> OpaquePointer? {
-    arena.append(tensor)
-    return OpaquePointer(bitPattern: UInt((generation & 0xFFFF_FFFF) << 32 | UInt64(arena.count)))
+    guard UInt64(arena.count) < (1 << Self.indexBits) - 1 else {
+      return fail("too many tensors in one call (\(arena.count)); release them with open_scope/close_scope")
+    }
+    arena.append((tensor, epoch))
+    let bits = (generation & 0xFF_FFFF) << (Self.indexBits + Self.epochBits)
+      | (epoch & ((1 << Self.epochBits) - 1)) << Self.indexBits | UInt64(arena.count)
+    return OpaquePointer(bitPattern: UInt(bits))
+  }
+
+  /// A scope's mark: the arena's size when it opened.
+  func openScope() -> Int64 { Int64(arena.count) }
+
+  /// Releases every handle made since `mark`; later handles reuse the slots under a new epoch.
+  func closeScope(_ mark: Int64) {
+    guard mark >= 0, Int(mark) <= arena.count else {
+      _ = fail("close_scope: mark \(mark) is not an open scope of this call (arena holds \(arena.count))")
+      return
+    }
+    arena.removeSubrange(Int(mark)...)
+    epoch &+= 1
+    fieldCache.removeAll()
   }
 
   /// The tensor behind a handle, or nil after recording why (NULL, stale, or unknown handle).
@@ -96,12 +117,14 @@ final class HostBridge {
       return nil
     }
     let bits = UInt64(UInt(bitPattern: handle))
-    let index = Int(bits & 0xFFFF_FFFF) - 1
-    guard bits >> 32 == generation & 0xFFFF_FFFF, index >= 0, index < arena.count else {
-      _ = fail("\(op): invalid tensor handle \(String(bits, radix: 16)) (kept from an earlier call?)")
+    let index = Int(bits & ((1 << Self.indexBits) - 1)) - 1
+    let handleEpoch = (bits >> Self.indexBits) & ((1 << Self.epochBits) - 1)
+    guard bits >> (Self.indexBits + Self.epochBits) == generation & 0xFF_FFFF, index >= 0, index < arena.count,
+          arena[index].epoch & ((1 << Self.epochBits) - 1) == handleEpoch else {
+      _ = fail("\(op): invalid tensor handle \(String(bits, radix: 16)) (kept from an earlier call, or released by close_scope?)")
       return nil
     }
-    return arena[index]
+    return arena[index].tensor
   }
 
   func shape(_ pointer: UnsafePointer<Int64>?, _ rank: Int32, _ op: String) -> [Int]? {
@@ -137,23 +160,19 @@ final class HostBridge {
       return fail("field: t of shape \(t.shape) does not fit x of shape \(x.shape) (use [\(batch), 1], [\(batch)] or a scalar)")
     }
     let key = FieldKey(t: UInt(bitPattern: tHandle), x: UInt(bitPattern: xHandle))
-    let fields = fieldCache[key] ?? model.fields(t: modelTime(t.count == 1 ? t.reshaped([]) : t), x: x, differentiable: differentiable)
+    // Times, points, densities, rates and velocities in the plugin's units (see UnitFields).
+    let fields = fieldCache[key] ?? units.fields(of: model, t: t.count == 1 ? t.reshaped([]) : t, x: x, differentiable: differentiable)
     fieldCache[key] = fields
-    // Rates and velocities per unit of the plugin's time: d/dtau = (1 / length) d/dt.
-    let perTime = { (v: Tensor<Float>) in self.horizon == 0...1 ? v : v * Float(1 / self.horizonLength) }
     switch Int32(kind) {
     case NCL_FIELD_LOG_DENSITY: return handle(fields.logDensity)
     case NCL_FIELD_LOG_CONDITIONALS: return handle(fields.logConditionals)
     case NCL_FIELD_CDF: return handle(fields.cdf)
-    case NCL_FIELD_TIME_DERIVATIVE: return handle(perTime(fields.timeDerivativeOfLogDensity))
+    case NCL_FIELD_TIME_DERIVATIVE: return handle(fields.timeDerivativeOfLogDensity)
     case NCL_FIELD_SCORE: return handle(fields.score)
-    case NCL_FIELD_VELOCITY: return handle(perTime(fields.velocity))
-    case NCL_FIELD_DRIFT:
-      if noise.isZero { return handle(perTime(fields.velocity)) }
-      let g = noise.values(at: fields.t.detached())
-      return handle(perTime(fields.velocity) + 0.5 * g * g * fields.score)
-    case NCL_FIELD_FLUX: return handle(perTime(fields.flux))
-    case NCL_FIELD_DIVERGENCE_FREE: return handle(perTime(fields.divergenceFreeVelocity))
+    case NCL_FIELD_VELOCITY: return handle(fields.velocity)
+    case NCL_FIELD_DRIFT: return handle(fields.drift(noise: units.noise))
+    case NCL_FIELD_FLUX: return handle(fields.flux)
+    case NCL_FIELD_DIVERGENCE_FREE: return handle(fields.divergenceFreeVelocity)
     default: return fail("field: unknown field \(kind)")
     }
   }

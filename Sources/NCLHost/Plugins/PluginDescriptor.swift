@@ -38,15 +38,18 @@ public struct PluginDescriptor: Equatable, Sendable {
 extension PluginDescriptor {
   /// Reads and checks a C descriptor in the loader's fixed order; `path` names the library in errors.
   init(reading raw: UnsafePointer<ncl_plugin_descriptor_t>, path: String) throws {
-    let d = raw.pointee
-    let abi = "\(d.abi_version.major).\(d.abi_version.minor).\(d.abi_version.revision)"
+    // abi_version and struct_size lead every descriptor; the rest is read from a copy that holds
+    // zeros where the plugin's (older) descriptor ends.
+    let declared = UnsafeRawPointer(raw).load(as: ncl_version_t.self)
+    let size = Int(UnsafeRawPointer(raw).load(fromByteOffset: MemoryLayout<ncl_plugin_descriptor_t>.offset(of: \.struct_size)!, as: UInt32.self))
+    let abi = "\(declared.major).\(declared.minor).\(declared.revision)"
     let host = "\(NCL_ABI_VERSION_MAJOR).\(NCL_ABI_VERSION_MINOR).\(NCL_ABI_VERSION_REVISION)"
-    guard ncl_version_is_compatible(d.abi_version) != 0 else {
+    guard ncl_version_is_compatible(declared) != 0 else {
       throw PluginLoadError.incompatibleABI(path: path, found: abi, expected: host)
     }
-    let minimum = MemoryLayout<ncl_plugin_descriptor_t>.stride
-    guard Int(d.struct_size) >= minimum else {
-      throw PluginLoadError.descriptorTooSmall(path: path, size: Int(d.struct_size), minimum: minimum)
+    let d: ncl_plugin_descriptor_t
+    do { d = try GrowableStruct.copy(UnsafeRawPointer(raw), size: size, minimum: ABI10Size.descriptor) } catch let small as GrowableStruct.TooSmall {
+      throw PluginLoadError.descriptorTooSmall(path: path, size: small.size, minimum: small.minimum)
     }
     func text(_ pointer: UnsafePointer<CChar>?, _ field: String) throws -> String {
       guard let pointer else { throw PluginLoadError.invalidDescriptor(path: path, field: "\(field) is NULL") }
@@ -63,7 +66,7 @@ extension PluginDescriptor {
     guard d.create != nil else { throw PluginLoadError.invalidDescriptor(path: path, field: "create is NULL") }
 
     var parameters: [PluginParameter] = []
-    for (i, p) in try Self.elements(d.params, count: d.param_count, field: "params", path: path).enumerated() {
+    for (i, p) in try Self.elements(d.params, count: d.param_count, minimum: ABI10Size.parameter, field: "params", path: path).enumerated() {
       let label = "params[\(i)]"
       let name = try text(p.name, "\(label).name")
       guard let kind = PluginParameter.Kind(code: p.type) else {
@@ -84,7 +87,7 @@ extension PluginDescriptor {
     self.parameters = parameters
 
     var functions: [PluginFunction] = []
-    for (i, f) in try Self.elements(d.functions, count: d.function_count, field: "functions", path: path).enumerated() {
+    for (i, f) in try Self.elements(d.functions, count: d.function_count, minimum: ABI10Size.function, field: "functions", path: path).enumerated() {
       let label = "functions[\(i)]"
       let signatureText = try text(f.signature, "\(label).signature")
       let signature: ForeignSignature
@@ -100,19 +103,16 @@ extension PluginDescriptor {
 }
 
 extension PluginDescriptor {
-  /// The elements of a descriptor array, stepping by the first element's struct_size so that
-  /// arrays of later, larger structs still read correctly.
+  /// The elements of a descriptor array, stepped by the first element's struct_size (see
+  /// `GrowableStruct.elements`).
   static func elements<Element>(
-    _ base: UnsafePointer<Element>?, count: UInt32, field: String, path: String
+    _ base: UnsafePointer<Element>?, count: UInt32, minimum: Int, field: String, path: String
   ) throws -> [Element] {
     guard count > 0 else { return [] }
     guard let base else { throw PluginLoadError.invalidDescriptor(path: path, field: "\(field) is NULL but its count is \(count)") }
-    // Every element struct starts with its uint32_t struct_size.
-    let stride = Int(UnsafeRawPointer(base).load(as: UInt32.self))
-    guard stride >= MemoryLayout<Element>.size else {
-      throw PluginLoadError.invalidDescriptor(path: path, field: "\(field)[0].struct_size \(stride) < \(MemoryLayout<Element>.size)")
+    do { return try GrowableStruct.elements(base, count: Int(count), minimum: minimum) } catch let small as GrowableStruct.TooSmall {
+      throw PluginLoadError.invalidDescriptor(path: path, field: "\(field)[0].struct_size \(small.size) < \(small.minimum), the ABI 1.0 size")
     }
-    return (0..<Int(count)).map { i in (UnsafeRawPointer(base) + i * stride).assumingMemoryBound(to: Element.self).pointee }
   }
 }
 

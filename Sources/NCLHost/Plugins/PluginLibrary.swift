@@ -46,6 +46,15 @@ public final class PluginLibrary {
       throw NCLError.invalidArgument("\(path): function '\(name)' declares symbol '\(function.symbol)', which the library does not export")
     }
     let values = try ForeignCall.arguments(words, for: function.signature, function: name)
-    return try ForeignCall.call(symbol, signature: function.signature, values: values)
+    guard function.signature.reportsErrors else { return try ForeignCall.call(symbol, signature: function.signature, values: values) }
+    // ABI 1.2 error buffer ('e'): a message left in it means the call failed.
+    let buffer = UnsafeMutableBufferPointer<CChar>.allocate(capacity: Int(NCL_MESSAGE_SIZE))
+    defer { buffer.deallocate() }
+    buffer.initialize(repeating: 0)
+    let result = try ForeignCall.call(symbol, signature: function.signature, values: values, errorBuffer: buffer)
+    buffer[buffer.count - 1] = 0
+    let message = String(cString: buffer.baseAddress!)
+    guard message.isEmpty else { throw PluginError(plugin: descriptor.name, call: name, status: NCL_ERROR_INVALID_ARGUMENT, message: message) }
+    return result
   }
 }

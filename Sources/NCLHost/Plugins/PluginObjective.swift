@@ -2,16 +2,20 @@
 import Foundation
 import NCLPluginAPI
 
-/// What a plugin's problem asks of the host: dimension, noise, suggested model and batch size.
+/// What a plugin's problem asks of the host: dimension, units, noise, suggested model and batch size.
 public struct PluginProblem: Equatable, Sendable {
   public let dimension: Int
-  /// The plugin's time horizon, mapped onto the model's [0, 1].
-  public let horizon: ClosedRange<Double>
-  /// g as a function of model time t in [0, 1], in the plugin's units of noise.
-  public let noise: NoiseSchedule
+  /// The plugin's time horizon, data map and noise (see `ProblemUnits`).
+  public let units: ProblemUnits
   /// The model the plugin suggests, with host defaults where it left a field 0.
   public let model: ModelConfiguration
+  /// Advisory: points per expectation the plugin draws each step.
   public let batchSize: Int
+
+  /// The plugin's time horizon, mapped onto the model's [0, 1].
+  public var horizon: ClosedRange<Double> { units.horizon }
+  /// g as a function of model time t in [0, 1], in the plugin's units of noise.
+  public var noise: NoiseSchedule { units.noise }
 }
 
 /// Why a plugin call failed; the message names the plugin and wraps its own text.
@@ -42,13 +46,17 @@ public final class PluginObjective: TrainingObjective {
   public let library: PluginLibrary
   public let values: [PluginParameterValue]
   public let problem: PluginProblem
-  let bridge = HostBridge()
+  let bridge: HostBridge
+  /// The plugin's struct, passed back as `self` in every call.
   private let objective: UnsafeMutablePointer<ncl_objective_t>
+  /// A copy of it, zero-filled past the plugin's struct_size: the host reads members from here.
+  private let callbacks: ncl_objective_t
   private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(NCL_MESSAGE_SIZE))
 
   public init(library: PluginLibrary, values: [PluginParameterValue]) throws {
     self.library = library
     self.values = values
+    bridge = HostBridge(pluginPath: library.path)
     let name = library.descriptor.name
     // Parameter values live in C memory for the duration of create().
     let cNames = values.map { strdup($0.parameter.name)! }, cTexts = values.map { strdup($0.text)! }
@@ -75,29 +83,30 @@ public final class PluginObjective: TrainingObjective {
     func invalid(_ what: String) -> PluginError {
       PluginError(plugin: name, call: "create", status: NCL_ERROR_INTERNAL, message: what)
     }
-    guard Int(out.pointee.struct_size) >= MemoryLayout<ncl_objective_t>.stride else {
+    let callbacks: ncl_objective_t
+    do { callbacks = try GrowableStruct.copy(out, minimum: ABI10Size.objective) } catch let small as GrowableStruct.TooSmall {
       errorBuffer.deallocate()
-      throw invalid("objective struct_size \(out.pointee.struct_size) < \(MemoryLayout<ncl_objective_t>.stride)")
+      throw invalid("objective struct_size \(small.size) is smaller than the \(small.minimum) bytes of ABI 1.0")
     }
-    guard out.pointee.loss != nil, out.pointee.destroy != nil, let rawProblem = out.pointee.problem else {
-      out.pointee.destroy?(out)
+    guard callbacks.loss != nil, callbacks.destroy != nil, let rawProblem = callbacks.problem else {
+      callbacks.destroy?(out)
       errorBuffer.deallocate()
       throw invalid("objective lacks loss, destroy or problem")
     }
     objective = out
+    self.callbacks = callbacks
     do {
-      problem = try PluginProblem(reading: rawProblem.pointee, plugin: name)
+      problem = try PluginProblem(reading: rawProblem, plugin: name)
     } catch {
-      out.pointee.destroy(out)
+      callbacks.destroy(out)
       errorBuffer.deallocate()
       throw error
     }
-    bridge.noise = problem.noise
-    bridge.horizon = problem.horizon
+    bridge.units = problem.units
   }
 
   deinit {
-    objective.pointee.destroy(objective)
+    callbacks.destroy(objective)
     errorBuffer.deallocate()
   }
 
@@ -126,6 +135,8 @@ public final class PluginObjective: TrainingObjective {
     return try bridge.withCall(body)
   }
 
+  public var units: ProblemUnits { problem.units }
+
   /// The run's total number of updates, passed to the plugin with every step (0: unknown).
   public private(set) var totalSteps = 0
 
@@ -138,7 +149,7 @@ public final class PluginObjective: TrainingObjective {
       var info = ncl_step_info_t(
         struct_size: UInt32(MemoryLayout<ncl_step_info_t>.stride), step: Int64(step), total_steps: Int64(totalSteps))
       var handle: OpaquePointer?
-      let status = objective.pointee.loss(objective, bridge.host, &info, &handle, errorBuffer, Int(NCL_MESSAGE_SIZE))
+      let status = callbacks.loss(objective, bridge.host, &info, &handle, errorBuffer, Int(NCL_MESSAGE_SIZE))
       guard status == NCL_OK else { throw failure("loss", status) }
       guard let loss = bridge.tensor(handle, "loss") else { throw failure("loss", NCL_ERROR_INTERNAL) }
       guard loss.count == 1 else {
@@ -150,7 +161,7 @@ public final class PluginObjective: TrainingObjective {
   }
 
   public func evaluate(model: NCLModel<Float>, generator: inout SeededGenerator) throws -> [String: Double] {
-    guard let evaluate = objective.pointee.evaluate else { return [:] }
+    guard let evaluate = callbacks.evaluate else { return [:] }
     final class Sink { var metrics: [String: Double] = [:] }
     let sink = Sink()
     return try call(model: model.detached(), differentiable: false, generator: &generator) {
@@ -167,28 +178,34 @@ public final class PluginObjective: TrainingObjective {
 }
 
 extension PluginProblem {
-  init(reading p: ncl_problem_t, plugin: String) throws {
+  init(reading raw: UnsafePointer<ncl_problem_t>, plugin: String) throws {
     func fail(_ message: String) -> PluginError {
       PluginError(plugin: plugin, call: "create", status: NCL_ERROR_INTERNAL, message: "problem: \(message)")
     }
-    guard Int(p.struct_size) >= MemoryLayout<ncl_problem_t>.stride else {
-      throw fail("struct_size \(p.struct_size) < \(MemoryLayout<ncl_problem_t>.stride)")
+    let p: ncl_problem_t
+    do { p = try GrowableStruct.copy(raw, minimum: ABI10Size.problem) } catch let small as GrowableStruct.TooSmall {
+      throw fail("struct_size \(small.size) is smaller than the \(small.minimum) bytes of ABI 1.0")
     }
     guard p.dimension >= 1 else { throw fail("dimension must be >= 1") }
     dimension = Int(p.dimension)
-    if p.time_start == 0 && p.time_end == 0 {
-      horizon = 0...1
-    } else {
-      guard p.time_start.isFinite, p.time_end.isFinite, p.time_start < p.time_end else {
-        throw fail("time horizon [\(p.time_start), \(p.time_end)] must be finite with start < end")
-      }
-      horizon = p.time_start...p.time_end
+    guard p.time_start.isFinite, p.time_end.isFinite, p.time_start < p.time_end || (p.time_start == 0 && p.time_end == 0) else {
+      throw fail("time horizon [\(p.time_start), \(p.time_end)] must be finite with start < end")
     }
+    var units = ProblemUnits()
+    if p.time_start != 0 || p.time_end != 0 { units.horizon = p.time_start...p.time_end }
     switch Int32(p.noise_kind) {
-    case NCL_NOISE_CONSTANT: noise = .constant(p.noise_start)
-    case NCL_NOISE_LINEAR: noise = .linear(start: p.noise_start, end: p.noise_end)
+    case NCL_NOISE_CONSTANT: units.noise = .constant(p.noise_start)
+    case NCL_NOISE_LINEAR: units.noise = .linear(start: p.noise_start, end: p.noise_end)
     default: throw fail("unknown noise kind \(p.noise_kind)")
     }
+    guard units.noise(0) >= 0, units.noise(1) >= 0, units.noise(0).isFinite, units.noise(1).isFinite else {
+      throw fail("noise g must be finite and >= 0, got \(p.noise_start) to \(p.noise_end)")
+    }
+    // ABI 1.2: the data map (zero, hence absent, in older plugins' copies).
+    if let shift = p.data_shift { units.shift = Array(UnsafeBufferPointer(start: shift, count: dimension)) }
+    if let scale = p.data_scale { units.scale = Array(UnsafeBufferPointer(start: scale, count: dimension)) }
+    do { try units.validate(dimension: dimension) } catch { throw fail("\(error)") }
+    self.units = units
     var model = ModelConfiguration(dimension: dimension)
     if p.components > 0 { model.components = Int(p.components) }
     let width = p.hidden_width > 0 ? Int(p.hidden_width) : model.hiddenSizes[0]

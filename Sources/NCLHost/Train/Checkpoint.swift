@@ -41,12 +41,17 @@ public struct Checkpoint {
   public var optimizer: Adam<Float>.State
   /// The trainer's random stream, positioned after `step` updates.
   public var generator: SeededGenerator
+  /// The problem's units (horizon, data map, noise), so that what is read from the checkpoint
+  /// answers in them; `.model` for checkpoints written before they were recorded.
+  public var units: ProblemUnits
 
   public init(
     step: Int, elapsedSeconds: Double = 0, modelConfiguration: ModelConfiguration,
     trainerConfiguration: TrainerConfiguration, metadata: [String: String] = [:],
-    parameters: [Tensor<Float>], optimizer: Adam<Float>.State, generator: SeededGenerator
+    parameters: [Tensor<Float>], optimizer: Adam<Float>.State, generator: SeededGenerator,
+    units: ProblemUnits = .model
   ) {
+    self.units = units
     self.step = step
     self.elapsedSeconds = elapsedSeconds
     self.modelConfiguration = modelConfiguration
@@ -79,6 +84,8 @@ public struct Checkpoint {
     var optimizerStepCount: Int
     var hasMoments: Bool
     var parameterShapes: [[Int]]
+    /// Absent in files written before units were recorded.
+    var units: ProblemUnits?
   }
 
   // MARK: - Writing
@@ -96,7 +103,7 @@ public struct Checkpoint {
     let header = Header(
       step: step, elapsedSeconds: elapsedSeconds, model: modelConfiguration, trainer: trainerConfiguration,
       metadata: metadata, generator: generator, optimizerStepCount: optimizer.stepCount, hasMoments: hasMoments,
-      parameterShapes: shapes)
+      parameterShapes: shapes, units: units)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let json = try encoder.encode(header)
@@ -194,7 +201,7 @@ public struct Checkpoint {
       step: header.step, elapsedSeconds: header.elapsedSeconds, modelConfiguration: header.model,
       trainerConfiguration: header.trainer, metadata: header.metadata, parameters: parameters,
       optimizer: Adam<Float>.State(stepCount: header.optimizerStepCount, firstMoments: first, secondMoments: second),
-      generator: header.generator)
+      generator: header.generator, units: header.units ?? .model)
   }
 
   // MARK: - Bytes

@@ -103,7 +103,8 @@ public final class Trainer {
     func saveCheckpoint() throws {
       try Checkpoint(
         step: step, elapsedSeconds: elapsed(), modelConfiguration: model.configuration, trainerConfiguration: c,
-        metadata: metadata, parameters: model.parameters, optimizer: optimizer.state, generator: generator
+        metadata: metadata, parameters: model.parameters, optimizer: optimizer.state, generator: generator,
+        units: objective.units
       ).write(to: checkpointURL)
       lastCheckpointStep = step
     }
@@ -129,7 +130,9 @@ public final class Trainer {
       }
       let value = Double(loss.scalar)
       guard value.isFinite else { throw stop("loss", value, at: update) }
+      _ = DifferentiationFailure.take()  // nothing left over from before this step's differentiation
       let gradients = gradient(of: [loss], wrt: model.parameters)
+      if let failure = DifferentiationFailure.take() { throw NCLError.differentiation("step \(update): \(failure)") }
       let (clipped, norm) = Self.clipByGlobalNorm(gradients, maxNorm: c.gradientClipNorm)
       guard norm.isFinite else { throw stop("gradient norm", norm, at: update) }
 

@@ -17,8 +17,13 @@ public protocol TrainingObjective {
   /// that an objective can schedule its own terms over the run (plugins see it as
   /// `ncl_step_info_t.total_steps`). Does nothing unless implemented.
   mutating func prepare(totalSteps: Int)
+
+  /// The units the objective speaks (horizon, data map, noise), recorded in every checkpoint so
+  /// that sampling and plotting answer in them. Defaults to the model's own units.
+  var units: ProblemUnits { get }
 }
 
 extension TrainingObjective {
   public mutating func prepare(totalSteps: Int) {}
+  public var units: ProblemUnits { .model }
 }

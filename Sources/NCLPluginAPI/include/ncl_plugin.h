@@ -21,15 +21,26 @@
  * received them returns; never free them and never keep them across calls. Error messages are
  * written into the caller's buffer (err, err_cap), UTF-8, always NUL-terminated, truncated to fit.
  *
- * Evolution (how to change this file):
+ * Evolution (how to change this file, and what each side promises):
  *   - Structs only ever grow, by appending members at the end under a banner like
- *     "ABI 1.1 and later". Never reorder, retype or remove a member.
- *   - Every struct the plugin fills or reads starts with abi_version and/or struct_size, so each
- *     side can tell which members the other knows. A reader must not touch members beyond
- *     struct_size.
- *   - New operations are appended to ncl_host_api_t; new enumeration values get new numbers.
+ *     "ABI 1.2 and later". Never reorder, retype or remove a member.
+ *   - Every struct that crosses the boundary carries struct_size (the descriptor also
+ *     abi_version), so each side can tell which members the other knows.
+ *   - Reading a struct the plugin filled (descriptor, ncl_param_info_t, ncl_function_info_t,
+ *     ncl_objective_t, ncl_problem_t), the host accepts any struct_size from that struct's ABI 1.0
+ *     size (NCL_*_SIZE_1_0 below) up: it copies min(struct_size, its own sizeof) bytes into a
+ *     zeroed copy, never reads past struct_size, and gives every member the plugin did not know
+ *     the default documented beside it (zero unless stated). Arrays of structs are stepped by the
+ *     first element's struct_size. A struct smaller than its 1.0 size is refused with a message.
+ *   - Reading a struct the host filled (ncl_host_t, ncl_host_api_t, ncl_step_info_t), a plugin
+ *     checks struct_size before touching a member appended after 1.0, eg:
+ *       NCL_HAS_MEMBER(host->api, ncl_host_api_t, compare)
+ *   - New enumeration values get new numbers; a host that does not know one fails the operation
+ *     with a message ("unknown op"). host->abi_version tells a plugin what the host knows.
  *   - A change that cannot be expressed that way needs a new major version; the host rejects
  *     plugins whose major version differs.
+ *   - Frozen copies of every released header (Tests/Fixtures/abi/) build test plugins that the
+ *     current host must load, train, evaluate and call; growth that would strand them fails a test.
  *   - Each change is listed in CHANGELOG.md with a one-line reason.
  *
  * Rationale: the layout copies CLAP (versioned, append-only structs, a single entry symbol,
@@ -52,7 +63,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define NCL_ABI_VERSION_MAJOR 1
-#define NCL_ABI_VERSION_MINOR 1
+#define NCL_ABI_VERSION_MINOR 2
 #define NCL_ABI_VERSION_REVISION 0
 
 typedef struct ncl_version {
@@ -65,6 +76,10 @@ typedef struct ncl_version {
 
 /* A plugin built against version v loads into this host when the majors agree. */
 static inline int ncl_version_is_compatible(ncl_version_t v) { return v.major == NCL_ABI_VERSION_MAJOR; }
+
+/* Whether a struct the other side filled, at `pointer`, is large enough to hold `member`. */
+#define NCL_HAS_MEMBER(pointer, type, member) \
+  ((pointer)->struct_size >= offsetof(type, member) + sizeof(((type *)0)->member))
 
 /* ---------------------------------------------------------------------------------------------
  * Status codes and sizes
@@ -109,6 +124,9 @@ typedef struct ncl_param_info {
   const char *choices;         /* CHOICE: '|'-separated, eg: "exact|score|importance"; else NULL */
   const char *help;            /* mandatory, one line, eg: "weight of the kinetic energy term" */
 } ncl_param_info_t;
+
+/* The ABI 1.0 size of ncl_param_info_t: the smallest the host accepts. */
+#define NCL_PARAM_INFO_SIZE_1_0 (offsetof(ncl_param_info_t, help) + sizeof(const char *))
 
 /* One value per declared parameter, in declaration order, already parsed and range-checked. */
 typedef struct ncl_param_value {
@@ -156,8 +174,27 @@ typedef struct ncl_problem {
   ncl_flux_kind_t flux;
   double flux_tau;             /* telescoping scale; 0 = 1 */
   uint32_t divergence_free;    /* 1: add the learned divergence-free term (needs D >= 2) */
-  uint32_t batch_size;         /* points per expectation per step, eg: 256 */
+  /* Advisory: the number of points per expectation the plugin draws each step, eg: 256. The host
+   * draws no batches itself (the plugin does, through the routine table); it shows this value in
+   * the run's banner and checkpoint. */
+  uint32_t batch_size;
+
+  /* ABI 1.2 and later: append new members below this line. */
+
+  /* The data map: an affine map between the plugin's data units (eg: longitude and latitude) and
+   * the model's standard coordinates, z_i = (x_i - data_shift[i]) / data_scale[i]. Every point,
+   * sample, density, score, velocity, drift and flux that crosses the boundary, and every one a
+   * user sees through nclhost, is in data units: the host maps points in and out and corrects
+   * log-densities by -sum_i log data_scale[i]. Arrays of `dimension` doubles owned by the plugin,
+   * valid until destroy(); data_scale[i] > 0 and finite. NULL (and before 1.2): shift 0, scale 1.
+   * Rationale: standardizing data helps the network train, but a user asks for densities and
+   * samples in the data's own units; one declared map keeps both and goes into the checkpoint. */
+  const double *data_shift;
+  const double *data_scale;
 } ncl_problem_t;
+
+/* The ABI 1.0 size of ncl_problem_t (through batch_size): the smallest the host accepts. */
+#define NCL_PROBLEM_SIZE_1_0 (offsetof(ncl_problem_t, batch_size) + sizeof(uint32_t))
 
 /* ---------------------------------------------------------------------------------------------
  * The host: a routine table handed to every instance
@@ -196,12 +233,27 @@ typedef uint32_t ncl_unary_op_t;
 #define NCL_OP_ABS 10
 #define NCL_OP_SIN 11
 #define NCL_OP_COS 12
+/* ABI 1.2 and later */
+#define NCL_OP_IS_FINITE 13 /* 1 where x is finite, 0 at NaN and +-inf; a constant (no gradient) */
 
 typedef uint32_t ncl_binary_op_t;
 #define NCL_OP_ADD 0 /* broadcasting, NumPy rules */
 #define NCL_OP_SUBTRACT 1
 #define NCL_OP_MULTIPLY 2
 #define NCL_OP_DIVIDE 3
+/* ABI 1.2 and later */
+#define NCL_OP_MINIMUM 4 /* elementwise; at ties the gradient goes to a */
+#define NCL_OP_MAXIMUM 5 /* elementwise; at ties the gradient goes to a */
+#define NCL_OP_POWER 6   /* a^b; a > 0 unless b holds integers; d/db = log(a) a^b */
+
+/* Comparisons, for ncl_host_api_t.compare (ABI 1.2): 1 where `a OP b` holds, else 0. */
+typedef uint32_t ncl_compare_op_t;
+#define NCL_COMPARE_LESS 0
+#define NCL_COMPARE_LESS_EQUAL 1
+#define NCL_COMPARE_GREATER 2
+#define NCL_COMPARE_GREATER_EQUAL 3
+#define NCL_COMPARE_EQUAL 4
+#define NCL_COMPARE_NOT_EQUAL 5
 
 typedef uint32_t ncl_reduce_op_t;
 #define NCL_REDUCE_SUM 0
@@ -212,6 +264,52 @@ typedef uint32_t ncl_log_level_t;
 #define NCL_LOG_DEBUG 0
 #define NCL_LOG_INFO 1
 #define NCL_LOG_WARNING 2
+
+/* A noise schedule g(t) (ABI 1.2), eg: for integrate_path; kinds and units as in ncl_problem_t. */
+typedef struct ncl_noise {
+  uint32_t struct_size; /* sizeof(ncl_noise_t) */
+  ncl_noise_kind_t kind;
+  double start;         /* g at the horizon's start (CONSTANT: everywhere) */
+  double end;           /* g at the horizon's end (LINEAR) */
+} ncl_noise_t;
+
+/* A dense array of doubles crossing the boundary (ABI 1.2): row-major, count = prod(shape). */
+typedef struct ncl_array {
+  double *data;
+  const int64_t *shape;
+  int32_t rank;
+  int64_t count;
+} ncl_array_t;
+
+/*
+ * A plugin-defined differentiable function (ABI 1.2), applied with ncl_host_api_t.apply_function.
+ * Lets a plugin's own code (eg: a user's drift b(x) or cost f(x) written in C) enter a loss with a
+ * pathwise gradient. Owned by the plugin; must stay valid until the objective's destroy().
+ *
+ * Rationale: the host's operations cannot express every function a user brings; a callback with
+ * its vector-Jacobian product is what autodiff systems ask of foreign code (PyTorch's
+ * autograd.Function, JAX's custom_vjp). First order is what a loss gradient needs.
+ */
+typedef struct ncl_function_def {
+  uint32_t struct_size; /* mandatory: sizeof(ncl_function_def_t) */
+  const char *name;     /* mandatory, for messages, eg: "user_drift" */
+  void *user_data;      /* passed back to every callback */
+  /* mandatory. Writes f(inputs) into output->data (output->count doubles, shape as requested).
+   * Inputs are read-only. Return NCL_OK, or a status and a message in err. */
+  ncl_status_t (*forward)(void *user_data, const ncl_array_t *inputs, int32_t count, ncl_array_t *output,
+                          char *err, size_t err_cap);
+  /* mandatory. Vector-Jacobian product: given the inputs, the output and the gradient of a
+   * scalar with respect to the output (output_gradient), writes that scalar's gradient with
+   * respect to each input into input_gradients[i].data (shaped like inputs[i], zero-filled on
+   * entry; leave zero an input that has no derivative). */
+  ncl_status_t (*vjp)(void *user_data, const ncl_array_t *inputs, int32_t count, const ncl_array_t *output,
+                      const ncl_array_t *output_gradient, ncl_array_t *input_gradients, char *err, size_t err_cap);
+  /* optional (NULL: the host's jvp through this function fails, naming it). Jacobian-vector
+   * product: given the inputs and one tangent per input (shaped like it), writes the output's
+   * tangent into output_tangent->data (zero-filled on entry). */
+  ncl_status_t (*jvp)(void *user_data, const ncl_array_t *inputs, int32_t count, const ncl_array_t *tangents,
+                      ncl_array_t *output_tangent, char *err, size_t err_cap);
+} ncl_function_def_t;
 
 /*
  * Operations on tensors. Unless stated otherwise every operation:
@@ -299,6 +397,56 @@ typedef struct ncl_host_api {
    * in the parameters (what a loss gradient needs); costs D extra forward passes of the model.
    * The values are those sample would return from the same random stream. [train-step] [eval] */
   ncl_tensor_t *(*sample_reparameterized)(const struct ncl_host *host, const ncl_tensor_t *t);
+
+  /* ABI 1.2 and later: append new members below this line. Check with
+   *   NCL_HAS_MEMBER(host->api, ncl_host_api_t, MEMBER) */
+
+  /* 1 where `a op b` holds, else 0, broadcasting; a constant: comparisons carry no gradient. */
+  ncl_tensor_t *(*compare)(const struct ncl_host *host, ncl_compare_op_t op, const ncl_tensor_t *a, const ncl_tensor_t *b);
+  /* a where mask != 0, else b; the three broadcast together. Differentiable in a and b; the
+   * gradient goes only to the chosen side, so a NaN or infinity in the side not chosen poisons
+   * neither the values nor the gradient. Use it to guard a function outside its domain. */
+  ncl_tensor_t *(*where)(const struct ncl_host *host, const ncl_tensor_t *mask, const ncl_tensor_t *a, const ncl_tensor_t *b);
+
+  /* Exact samples of rho_t at times t [B, 1] ([B, D], constants, like sample) and their exact
+   * log rho_t in *log_density ([B], a constant; NULL to skip), both in one sampling pass: the
+   * sampler builds each conditional's law as it draws, so no second model evaluation is needed.
+   * For a log-density that carries a gradient, call field(NCL_FIELD_LOG_DENSITY) at the samples.
+   * Rationale: importance reweighting and evaluation need samples with their densities; a
+   * separate evaluation would cost a second pass. [train-step] [eval] */
+  ncl_tensor_t *(*sample_with_log_density)(const struct ncl_host *host, const ncl_tensor_t *t, ncl_tensor_t **log_density);
+
+  /* Integrates the SDE dX = u_g(t, X) dt + g(t) dW whose marginals are the model's rho_t, from
+   * states x0 [B, D] at times[0] through times[1..count-1] (monotone, in the units of the
+   * horizon; times may decrease for backward integration of the ODE), and returns the states at
+   * every requested time, [count, B, D] (row 0 is x0). g is the problem's noise schedule when
+   * noise is NULL, else *noise (struct_size, kind, start and end as in ncl_problem_t, in the units
+   * of the horizon); u_g is the model's drift for that g. `steps` steps in all, spread over the
+   * intervals in proportion to their length (at least one each): RK4 when g = 0 everywhere,
+   * else Euler-Maruyama with increments from the host's seeded stream. Constant result. [eval]
+   * [train-step] Rationale: paths for pictures, costs along simulated trajectories and checks of
+   * the learned SDE against exact samples. */
+  ncl_tensor_t *(*integrate_path)(const struct ncl_host *host, const ncl_tensor_t *x0, const double *times, int32_t count,
+                                  int32_t steps, const struct ncl_noise *noise);
+
+  /* Scopes: open_scope returns a mark; close_scope(mark) releases every handle made since that
+   * mark (scopes nest; closing an outer scope closes the inner ones). A released handle is
+   * invalid: using it fails with "invalid tensor handle". Read what you keep (read()) before
+   * closing. Rationale: a long evaluate() loop (thousands of batches) would otherwise hold every
+   * intermediate tensor until it returns. [train-step] [eval] */
+  int64_t (*open_scope)(const struct ncl_host *host);
+  void (*close_scope)(const struct ncl_host *host, int64_t mark);
+
+  /* Plugin-defined differentiable functions (see ncl_function_def_t): the function applied to
+   * `inputs` (count handles), giving a tensor of shape out_shape (rank out_rank). The host calls
+   * def->forward with the inputs' values, records the call, and during differentiation calls
+   * def->vjp (first order). A derivative of that derivative (a loss holding grad() of an
+   * expression through the function, differentiated again) fails with an error naming the
+   * function; it is never silently zero. forward() and vjp() run on the calling thread, during
+   * this call and during the host's differentiation of the loss after loss() returns, so `def`
+   * and def->user_data must stay valid until destroy(). [train-step] [eval] */
+  ncl_tensor_t *(*apply_function)(const struct ncl_host *host, const struct ncl_function_def *def,
+                                  const ncl_tensor_t *const *inputs, int32_t count, const int64_t *out_shape, int32_t out_rank);
 } ncl_host_api_t;
 
 typedef struct ncl_host {
@@ -308,6 +456,13 @@ typedef struct ncl_host {
   const char *version;       /* eg: "0.1.0" */
   void *host_data;           /* reserved for the host; plugins must not touch it */
   const ncl_host_api_t *api; /* the routine table, valid for the life of the instance */
+
+  /* ABI 1.2 and later: append new members below this line. */
+
+  /* Absolute path of the plugin's own shared library, eg: to find data installed beside it.
+   * Valid for the life of the instance. Rationale: CLAP hands init() the plugin's path; without
+   * it a plugin must parse /proc/self/maps or dladdr itself. */
+  const char *plugin_path;
 } ncl_host_t;
 
 /* ---------------------------------------------------------------------------------------------
@@ -349,6 +504,9 @@ typedef struct ncl_objective {
   void (*destroy)(struct ncl_objective *self);
 } ncl_objective_t;
 
+/* The ABI 1.0 size of ncl_objective_t: the smallest the host accepts. */
+#define NCL_OBJECTIVE_SIZE_1_0 (offsetof(ncl_objective_t, destroy) + sizeof(void (*)(void)))
+
 /* ---------------------------------------------------------------------------------------------
  * Extra entry points the host can call by name ([any]): `nclhost call PLUGIN FUNCTION ARGS...`
  * ------------------------------------------------------------------------------------------- */
@@ -358,11 +516,20 @@ typedef struct ncl_function_info {
   const char *name;      /* mandatory, eg: "gaussian_w2" */
   const char *symbol;    /* mandatory: the exported C symbol, eg: "dot_gaussian_w2" */
   /* mandatory: return type, then argument types in parentheses, one letter each:
-   * d = double, i = int64_t, s = const char * (NUL-terminated UTF-8), v = void (return only).
-   * eg: "d(dd)" for double f(double, double). Returned strings are owned by the plugin. */
+   * d = double, i = int64_t, s = const char * (NUL-terminated UTF-8), v = void (return only),
+   * and (ABI 1.2) e = an error buffer, the two arguments `char *err, size_t err_cap`, last only:
+   * the host passes a zeroed buffer of NCL_MESSAGE_SIZE bytes, and a message left in it means the
+   * call failed (the result is ignored and the message shown; `nclhost call` exits non-zero).
+   * eg: "d(dd)" for double f(double, double); "d(se)" for double f(const char *, char *, size_t).
+   * Returned strings are owned by the plugin.
+   * Rationale: `e` is a letter rather than a flag so that a host too old to pass the buffer
+   * refuses the function instead of calling it with missing arguments. */
   const char *signature;
   const char *help;      /* mandatory, eg: "W2 between N(m0, s0^2 I) and N(m1, s1^2 I) in D dims" */
 } ncl_function_info_t;
+
+/* The ABI 1.0 size of ncl_function_info_t: the smallest the host accepts. */
+#define NCL_FUNCTION_INFO_SIZE_1_0 (offsetof(ncl_function_info_t, help) + sizeof(const char *))
 
 /* ---------------------------------------------------------------------------------------------
  * The descriptor and the entry point
@@ -387,6 +554,9 @@ typedef struct ncl_plugin_descriptor {
   ncl_status_t (*create)(const ncl_host_t *host, const ncl_params_t *params, ncl_objective_t **out,
                          char *err, size_t err_cap);
 } ncl_plugin_descriptor_t;
+
+/* The ABI 1.0 size of the descriptor: the smallest the host accepts. */
+#define NCL_DESCRIPTOR_SIZE_1_0 (offsetof(ncl_plugin_descriptor_t, create) + sizeof(void (*)(void)))
 
 /* The one exported symbol: returns a pointer to a static descriptor. [load] */
 typedef const ncl_plugin_descriptor_t *(*ncl_plugin_entry_fn)(void);

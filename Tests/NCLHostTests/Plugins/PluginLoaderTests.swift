@@ -27,7 +27,7 @@ final class PluginLoaderTests: XCTestCase {
     let d = library.descriptor
     XCTAssertEqual(d.name, "Fixture")
     XCTAssertEqual(d.id, "org.ncl.tests.fixture")
-    XCTAssertEqual(d.abiVersion, "1.1.0")
+    XCTAssertEqual(d.abiVersion, "1.2.0")
     XCTAssertEqual(d.parameters.map(\.name), ["mode", "data", "scale", "horizon"])
     XCTAssertEqual(d.parameters[0].choices, ["ok", "crash", "nan", "stale_handle", "fail_create"])
     XCTAssertEqual(d.parameters[2].range, 0.1...10)
@@ -61,8 +61,8 @@ final class PluginLoaderTests: XCTestCase {
   func testWrongABIVersion() throws {
     let path = try fixture("wrong_abi").path
     XCTAssertThrowsError(try PluginLibrary(path: path)) { error in
-      XCTAssertEqual(error as? PluginLoadError, .incompatibleABI(path: path, found: "2.0.0", expected: "1.1.0"))
-      XCTAssertTrue("\(error)".contains("built for NCL plugin ABI 2.0.0, this host speaks 1.1.0"), "\(error)")
+      XCTAssertEqual(error as? PluginLoadError, .incompatibleABI(path: path, found: "2.0.0", expected: "1.2.0"))
+      XCTAssertTrue("\(error)".contains("built for NCL plugin ABI 2.0.0, this host speaks 1.2.0"), "\(error)")
     }
   }
 
