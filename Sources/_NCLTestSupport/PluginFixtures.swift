@@ -19,9 +19,19 @@ public enum PluginFixtures {
   private static var built: [String: URL] = [:]
   private static let lock = NSLock()
 
+  /// The frozen copy of a released header (`Tests/Fixtures/abi/<version>/ncl_plugin.h`), never
+  /// edited after its release: plugins built against it must keep loading into this host.
+  public static func frozenHeader(_ version: String) -> URL {
+    repository.appendingPathComponent("Tests/Fixtures/abi/\(version)")
+  }
+
+  /// The ABI versions with a frozen header, oldest first.
+  public static let releasedABIs = ["1.0", "1.1"]
+
   /// Compiles `source` (relative to the repository) into `lib<name>.so` in `subdirectory` of the
-  /// scratch directory, with the flags third parties are told to use; cached per process.
-  public static func library(_ source: String, name: String, subdirectory: String = "plugins") throws -> URL {
+  /// scratch directory, with the flags third parties are told to use, against the header folder
+  /// `include` (the current header by default); cached per process.
+  public static func library(_ source: String, name: String, subdirectory: String = "plugins", include: URL = header) throws -> URL {
     lock.lock()
     defer { lock.unlock() }
     let key = "\(subdirectory)/\(name)"
@@ -30,7 +40,7 @@ public enum PluginFixtures {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let output = folder.appendingPathComponent("lib\(name).so")
     try run("/usr/bin/env", ["cc", "-std=c11", "-O1", "-Wall", "-Wextra", "-pedantic", "-Werror", "-shared", "-fPIC",
-                             "-fvisibility=hidden", "-I", header.path, repository.appendingPathComponent(source).path,
+                             "-fvisibility=hidden", "-I", include.path, repository.appendingPathComponent(source).path,
                              "-o", output.path, "-lm"])
     built[key] = output
     return output

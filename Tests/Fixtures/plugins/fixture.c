@@ -1,5 +1,6 @@
 /* fixture.c: a test plugin whose behaviour is chosen by parameters, to exercise the host's error
- * paths (bad data, crashes, NaN losses, bad handles) through the real dlopen path. Not an example. */
+ * paths (bad data, crashes, NaN losses, bad handles) through the real dlopen path. Not an example.
+ * It uses ABI 1.0 only, so the tests also build it against every frozen released header. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +125,12 @@ static ncl_status_t create(const ncl_host_t *host, const ncl_params_t *p, ncl_ob
   return NCL_OK;
 }
 
+EXPORT double fixture_add(double a, double b) { return a + b; }
+
+static const ncl_function_info_t functions[] = {
+  {sizeof(ncl_function_info_t), "add", "fixture_add", "d(dd)", "a + b"},
+};
+
 static const ncl_plugin_descriptor_t descriptor = {
   .abi_version = NCL_VERSION_INIT,
   .struct_size = sizeof(ncl_plugin_descriptor_t),
@@ -133,6 +140,8 @@ static const ncl_plugin_descriptor_t descriptor = {
   .description = "Test fixture: fits N(mean of data, scale^2), misbehaves on request",
   .param_count = P_COUNT,
   .params = params,
+  .function_count = 1,
+  .functions = functions,
   .create = create,
 };
 

@@ -66,25 +66,6 @@ final class PluginLoaderTests: XCTestCase {
     }
   }
 
-  /// A plugin built before ABI 1.1 (which appended sample_reparameterized) still loads: only majors must agree.
-  func testLoadsAPluginBuiltForABI10() throws {
-    // Its own directory: the registry test lists the loader fixtures' one.
-    let path = try PluginFixtures.library("Tests/Fixtures/plugins/abi_1_0.c", name: "abi_1_0", subdirectory: "abi-1-0")
-    let d = try PluginLibrary(path: path.path).descriptor
-    XCTAssertEqual(d.name, "ABI10")
-    XCTAssertEqual(d.abiVersion, "1.0.0")
-  }
-
-  /// The routine table grew at its end: every 1.0 member keeps its offset, the new one follows them.
-  func testHostTableGrowsAtTheEnd() {
-    let table = HostBridge.api.pointee
-    XCTAssertEqual(Int(table.struct_size), MemoryLayout<ncl_host_api_t>.stride)
-    let report = MemoryLayout<ncl_host_api_t>.offset(of: \.report)!
-    XCTAssertEqual(MemoryLayout<ncl_host_api_t>.offset(of: \.sample_reparameterized), report + MemoryLayout<UnsafeRawPointer?>.size)
-    XCTAssertEqual(report, 8 * 25, "ABI 1.0: struct_size (padded to 8 bytes), then 24 routines before report")
-    XCTAssertNotNil(table.sample_reparameterized)
-  }
-
   func testDescriptorTooSmall() throws {
     let path = try fixture("too_small").path
     XCTAssertThrowsError(try PluginLibrary(path: path)) { error in
