@@ -80,6 +80,16 @@ extension HostBridge {
       return bridge.handle(path.slice(alongAxis: 0, 1..<2).reshaped(Array(path.shape.dropFirst())))
     }
 
+    // ABI 1.2: samples and their log-density from one sampling pass.
+    t.pointee.sample_with_log_density = { host, tHandle, logDensityOut in
+      let bridge = HostBridge.from(host)
+      guard let (model, times) = bridge.sampleTimes(tHandle, "sample_with_log_density") else { return nil }
+      let (samples, logDensity) = model.sampleWithLogDensity(at: bridge.units.modelTime(times), using: &bridge.generator)
+      if let logDensityOut {
+        logDensityOut.pointee = bridge.handle(bridge.units.dataLogDensity(logDensity))
+      }
+      return bridge.handle(bridge.units.dataPoints(samples))
+    }
     // ABI 1.2: states at requested times along the problem's (or a given) noise schedule.
     t.pointee.integrate_path = { host, x0Handle, times, count, steps, noise in
       let bridge = HostBridge.from(host)
@@ -140,6 +150,7 @@ extension HostBridge {
       case NCL_OP_ABS: f = { $0.abs() }
       case NCL_OP_SIN: f = { $0.sin() }
       case NCL_OP_COS: f = { $0.cos() }
+      case NCL_OP_IS_FINITE: f = { $0.isFinite() }
       default: f = nil
       }
       guard let f else { return bridge.fail("unary: unknown op \(op)") }
@@ -154,10 +165,39 @@ extension HostBridge {
       case NCL_OP_SUBTRACT: f = (-)
       case NCL_OP_MULTIPLY: f = (*)
       case NCL_OP_DIVIDE: f = (/)
+      case NCL_OP_MINIMUM: f = Tensor.minimum
+      case NCL_OP_MAXIMUM: f = Tensor.maximum
+      case NCL_OP_POWER: f = { $0.pow($1) }
       default: f = nil
       }
       guard let f else { return bridge.fail("binary: unknown op \(op)") }
       return bridge.checked("binary", [a, b], .broadcast) { f(a, b) }
+    }
+    // ABI 1.2: comparisons (constants) and where.
+    t.pointee.compare = { host, op, aHandle, bHandle in
+      let bridge = HostBridge.from(host)
+      guard let a = bridge.tensor(aHandle, "compare"), let b = bridge.tensor(bHandle, "compare") else { return nil }
+      let f: ((Tensor<Float>, Tensor<Float>) -> Tensor<Float>)?
+      switch Int32(op) {
+      case NCL_COMPARE_LESS: f = { $0.less($1) }
+      case NCL_COMPARE_LESS_EQUAL: f = { $0.lessOrEqual($1) }
+      case NCL_COMPARE_GREATER: f = { $0.greater($1) }
+      case NCL_COMPARE_GREATER_EQUAL: f = { $0.greaterOrEqual($1) }
+      case NCL_COMPARE_EQUAL: f = { $0.equal($1) }
+      case NCL_COMPARE_NOT_EQUAL: f = { $0.notEqual($1) }
+      default: f = nil
+      }
+      guard let f else { return bridge.fail("compare: unknown op \(op)") }
+      return bridge.checked("compare", [a, b], .broadcast) { f(a, b) }
+    }
+    t.pointee.where = { host, maskHandle, aHandle, bHandle in
+      let bridge = HostBridge.from(host)
+      guard let mask = bridge.tensor(maskHandle, "where"), let a = bridge.tensor(aHandle, "where"),
+            let b = bridge.tensor(bHandle, "where") else { return nil }
+      guard let ab = StridedLayout.broadcast(a.shape, b.shape), StridedLayout.broadcast(mask.shape, ab) != nil else {
+        return bridge.fail("where: shapes \(mask.shape), \(a.shape) and \(b.shape) do not broadcast")
+      }
+      return bridge.handle(Tensor.where(mask, a, b))
     }
     t.pointee.affine = { host, xHandle, scale, shift in
       let bridge = HostBridge.from(host)

@@ -16,6 +16,11 @@ extension ProblemUnits {
     return z * perCoordinate(scaleValues(d)) + perCoordinate(shiftValues(d))
   }
 
+  /// log rho in data units of log-densities in model units: less sum_i log scale_i.
+  public func dataLogDensity<Scalar>(_ modelLogDensity: Tensor<Scalar>) -> Tensor<Scalar> {
+    hasIdentityDataMap ? modelLogDensity : modelLogDensity - Scalar(logScaleSum)
+  }
+
   /// The model's fields at times `t` and points `x`, both in the problem's units.
   public func fields<Scalar>(
     of model: NCLModel<Scalar>, t: Tensor<Scalar>, x: Tensor<Scalar>, differentiable: Bool
@@ -53,9 +58,7 @@ public struct UnitFields<Scalar: TensorScalar> {
   }
 
   /// log rho(x) in data units, [B].
-  public var logDensity: Tensor<Scalar> {
-    identityMap ? model.logDensity : model.logDensity - Scalar(units.logScaleSum)
-  }
+  public var logDensity: Tensor<Scalar> { units.dataLogDensity(model.logDensity) }
   /// log f(x_i | x_<i) in data units, [B, D].
   public var logConditionals: Tensor<Scalar> {
     identityMap ? model.logConditionals : model.logConditionals - units.perCoordinate(units.scaleValues(d).map { Foundation.log($0) })
