@@ -550,7 +550,7 @@ typedef struct ncl_plugin_descriptor {
 
   /* [create] mandatory. Validates the parameters, loads data, and returns a new objective in *out.
    * On failure returns a status and writes a message naming the problem (the parameter, the file
-   * and line) into err. */
+   * and line) into err. host->plugin_path (ABI 1.2) is the path of this library. */
   ncl_status_t (*create)(const ncl_host_t *host, const ncl_params_t *params, ncl_objective_t **out,
                          char *err, size_t err_cap);
 } ncl_plugin_descriptor_t;
