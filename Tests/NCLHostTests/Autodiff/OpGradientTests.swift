@@ -111,6 +111,19 @@ final class OpGradientTests: XCTestCase {
     }
   }
 
+  func testComparisonsCarryNoGradient() {
+    let x = Self.normal([3, 4], seed: 50).requiringGradient(), y = Self.normal([4], seed: 51).requiringGradient()
+    let masks = [x.less(y), x.lessOrEqual(y), x.greater(y), x.greaterOrEqual(y), x.equal(y), x.notEqual(y), x.isFinite()]
+    for mask in masks {
+      XCTAssertFalse(mask.requiresGradient, "a comparison was recorded")
+      XCTAssertNil(mask.node)
+      // A mask used as a weight passes the gradient through the other factor only.
+      let g = gradient(of: [(mask * x.squared()).sum()], wrt: [x, y])
+      XCTAssertEqual(g[0].scalars, zip(mask.scalars, x.scalars).map { $0 * 2 * $1 })
+      XCTAssertEqual(g[1].scalars, [Double](repeating: 0, count: 4))
+    }
+  }
+
   func testTransposedMatmulVariants() throws {
     let a = Self.normal([4, 3], seed: 20), b = Self.normal([2, 4], seed: 21)
     try GradientCheck.reverse({ T.matmul($0[0], $0[1], transposeA: true, transposeB: true).squared() }, at: [a, b])

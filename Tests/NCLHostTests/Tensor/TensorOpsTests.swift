@@ -556,6 +556,68 @@ final class TensorOpsTests: XCTestCase {
     XCTAssertEqual(fs.scalars, [5, 1])
   }
 
+  /// Shape pairs that broadcast, with the result's shape.
+  private static let broadcastPairs: [([Int], [Int], [Int])] = [
+    ([3, 4], [4], [3, 4]), ([4], [3, 4], [3, 4]), ([3, 4], [3, 4], [3, 4]), ([3, 1], [1, 4], [3, 4]),
+    ([2, 1, 4], [3, 1], [2, 3, 4]), ([], [2, 3], [2, 3]), ([2, 3], [], [2, 3]), ([], [], []),
+  ]
+
+  /// Values in {-1, 0, 1} (so that ties occur), with a NaN and infinities when large enough.
+  private static func coarse(_ shape: [Int], seed: UInt64) -> T {
+    var values = uniform(shape, -1.5, 1.5, seed: seed).scalars.map { $0.rounded() }
+    for (i, special) in [Double.nan, .infinity, -.infinity].enumerated() where values.count > 5 * (i + 1) {
+      values[5 * (i + 1)] = special
+    }
+    return T(shape: shape, scalars: values)
+  }
+
+  func testComparisonsBroadcastLikeNumPy() {
+    let ops: [(String, (T, T) -> T, (Double, Double) -> Bool)] = [
+      ("less", { $0.less($1) }, { $0 < $1 }), ("lessOrEqual", { $0.lessOrEqual($1) }, { $0 <= $1 }),
+      ("greater", { $0.greater($1) }, { $0 > $1 }), ("greaterOrEqual", { $0.greaterOrEqual($1) }, { $0 >= $1 }),
+      ("equal", { $0.equal($1) }, { $0 == $1 }), ("notEqual", { $0.notEqual($1) }, { $0 != $1 }),
+    ]
+    for (k, (sa, sb, shape)) in Self.broadcastPairs.enumerated() {
+      let a = Self.coarse(sa, seed: UInt64(10 + k)), b = Self.coarse(sb, seed: UInt64(30 + k))
+      for (name, op, reference) in ops {
+        let result = op(a, b)
+        XCTAssertEqual(result.shape, shape, "\(name) \(sa) \(sb)")
+        XCTAssertEqual(result.scalars, Self.referenceBinary(a, b, shape: shape) { reference($0, $1) ? 1 : 0 }, "\(name) \(sa) \(sb)")
+      }
+    }
+    // Float runs the same loops.
+    let fa = Self.coarse([3, 4], seed: 50).converted(to: Float.self), fb = Self.coarse([4], seed: 51).converted(to: Float.self)
+    let floatOps: [(String, (F, F) -> F, (Float, Float) -> Bool)] = [
+      ("less", { $0.less($1) }, { $0 < $1 }), ("lessOrEqual", { $0.lessOrEqual($1) }, { $0 <= $1 }),
+      ("greater", { $0.greater($1) }, { $0 > $1 }), ("greaterOrEqual", { $0.greaterOrEqual($1) }, { $0 >= $1 }),
+      ("equal", { $0.equal($1) }, { $0 == $1 }), ("notEqual", { $0.notEqual($1) }, { $0 != $1 }),
+    ]
+    for (name, op, reference) in floatOps {
+      let expected = (0..<12).map { reference(fa.scalars[$0], fb.scalars[$0 % 4]) ? Float(1) : 0 }
+      XCTAssertEqual(op(fa, fb).scalars, expected, "\(name) in Float")
+    }
+    // NaN compares false except under notEqual; 0 == -0.
+    let x = T(shape: [3], scalars: [.nan, 0, 1]), y = T(shape: [3], scalars: [.nan, -0.0, .nan])
+    XCTAssertEqual(x.equal(y).scalars, [0, 1, 0])
+    XCTAssertEqual(x.notEqual(y).scalars, [1, 0, 1])
+    XCTAssertEqual(x.lessOrEqual(y).scalars, [0, 1, 0])
+    XCTAssertEqual(x.notEqual(x).scalars, [1, 0, 0], "x != x marks NaN")
+    // Constants even when an input is on the tape.
+    XCTAssertFalse(x.requiringGradient().less(y.requiringGradient()).requiresGradient)
+  }
+
+  func testIsFinite() {
+    let values: [Double] = [1, -0.0, .infinity, -.infinity, .nan, .greatestFiniteMagnitude, -.leastNonzeroMagnitude]
+    let expected: [Double] = [1, 1, 0, 0, 0, 1, 1]
+    let x = T(shape: [7], scalars: values)
+    XCTAssertEqual(x.isFinite().scalars, expected)
+    XCTAssertEqual(x.reshaped([7, 1]).isFinite().shape, [7, 1])
+    let floats: [Float] = [1, -0.0, .infinity, -.infinity, .nan, .greatestFiniteMagnitude, -.leastNonzeroMagnitude]
+    XCTAssertEqual(F(shape: [7], scalars: floats).isFinite().scalars, expected.map { Float($0) })
+    XCTAssertEqual(T(shape: [], scalars: [.nan]).isFinite().scalars, [0])
+    XCTAssertFalse(x.requiringGradient().isFinite().requiresGradient)
+  }
+
   func testBroadcastToAndSummedToShape() {
     let cases: [([Int], [Int])] = [
       ([4], [3, 4]), ([3, 1], [3, 4]), ([1, 4], [3, 4]), ([], [2, 3]), ([3, 1], [2, 3, 4]),
