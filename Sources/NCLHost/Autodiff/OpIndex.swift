@@ -12,7 +12,9 @@ public enum OpIndex {
     // Reductions (Reduce.swift)
     "sum", "logSumExp", "cumulativeSum", "product",
     // Shape (Shape.swift)
-    "reshape", "broadcast", "permute", "slice", "pad", "concatenate", "select",
+    "reshape", "broadcast", "permute", "slice", "pad", "concatenate",
+    // Elementwise choice (Select.swift); the comparisons of Compare.swift are constants, not ops
+    "select", "minimum", "maximum",
     // Matrix products (MatMul.swift)
     "matmul", "linear",
   ]

@@ -618,6 +618,45 @@ final class TensorOpsTests: XCTestCase {
     XCTAssertFalse(x.requiringGradient().isFinite().requiresGradient)
   }
 
+  func testSelectBroadcastsItsThreeOperands() {
+    let shapes: [([Int], [Int], [Int], [Int])] = [
+      ([3, 1], [4], [3, 4], [3, 4]), ([4], [3, 1], [], [3, 4]), ([], [2, 3], [3], [2, 3]),
+      ([2, 1, 4], [3, 1], [1, 4], [2, 3, 4]), ([2, 3], [2, 3], [2, 3], [2, 3]), ([1], [], [], [1]),
+    ]
+    for (k, (sc, sa, sb, shape)) in shapes.enumerated() {
+      let c = Self.uniform(sc, -1, 1, seed: UInt64(60 + k)).sign().affine(scale: 0.5, shift: 0.5)
+      let a = Self.normal(sa, seed: UInt64(70 + k)), b = Self.normal(sb, seed: UInt64(80 + k))
+      let expected = (0..<shape.reduce(1, *)).map { flat -> Double in
+        let index = Self.unravel(flat, shape)
+        let source = { (x: T) in x.scalars[Self.broadcastSource(index, from: x.shape, to: shape)] }
+        return source(c) != 0 ? source(a) : source(b)
+      }
+      for (name, result) in [("select", T.select(c, a, b)), ("where", T.where(c, a, b))] {
+        XCTAssertEqual(result.shape, shape, "\(name) \(sc) \(sa) \(sb)")
+        XCTAssertEqual(result.scalars, expected, "\(name) \(sc) \(sa) \(sb)")
+      }
+    }
+    // A NaN condition counts as nonzero; a broadcast branch's infinities stay where not chosen.
+    let chosen = T.select(T(shape: [3, 1], scalars: [.nan, 0, 1]), T(shape: [2], scalars: [1, 2]), T(shape: [], scalars: [.infinity]))
+    XCTAssertEqual(chosen.scalars, [1, 2, .infinity, .infinity, 1, 2])
+  }
+
+  func testMinimumAndMaximum() {
+    for (k, (sa, sb, shape)) in Self.broadcastPairs.enumerated() {
+      let a = Self.coarse(sa, seed: UInt64(110 + k)), b = Self.coarse(sb, seed: UInt64(130 + k))
+      // NumPy's minimum and maximum: NaN if either is NaN.
+      let nanOr = { (f: @escaping (Double, Double) -> Double) in { (x: Double, y: Double) in x.isNaN || y.isNaN ? .nan : f(x, y) } }
+      let minimum = T.minimum(a, b), maximum = T.maximum(a, b)
+      XCTAssertEqual(minimum.shape, shape)
+      XCTAssertEqual(maximum.shape, shape)
+      assertClose(minimum.scalars, Self.referenceBinary(a, b, shape: shape, nanOr(Swift.min)), relative: 0, "minimum \(sa) \(sb)")
+      assertClose(maximum.scalars, Self.referenceBinary(a, b, shape: shape, nanOr(Swift.max)), relative: 0, "maximum \(sa) \(sb)")
+    }
+    let fa = F(shape: [4], scalars: [1, .nan, -.infinity, 2]), fb = F(shape: [4], scalars: [3, 0, 0, .nan])
+    XCTAssertEqual(F.minimum(fa, fb).scalars.map { $0.isNaN ? 99 : $0 }, [1, 99, -.infinity, 99])
+    XCTAssertEqual(F.maximum(fa, fb).scalars.map { $0.isNaN ? 99 : $0 }, [3, 99, 0, 99])
+  }
+
   func testBroadcastToAndSummedToShape() {
     let cases: [([Int], [Int])] = [
       ([4], [3, 4]), ([3, 1], [3, 4]), ([1, 4], [3, 4]), ([], [2, 3]), ([3, 1], [2, 3, 4]),
