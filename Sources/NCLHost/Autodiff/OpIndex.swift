@@ -8,7 +8,7 @@ public enum OpIndex {
     "exp", "log", "log1p", "sigmoid", "softplus", "silu", "siluDerivative", "siluSecondDerivative", "siluTangent", "tanh", "logisticLogDensity", "sqrt", "square",
     "reciprocal", "sin", "cos", "abs", "sign", "pow", "clamp", "affine",
     // Arithmetic (Arithmetic.swift)
-    "add", "subtract", "multiply", "divide",
+    "add", "subtract", "multiply", "divide", "powTensor",
     // Reductions (Reduce.swift)
     "sum", "logSumExp", "cumulativeSum", "product",
     // Shape (Shape.swift)

@@ -60,6 +60,7 @@ final class OpGradientTests: XCTestCase {
       "subtract": Case(inputs: [a, row]) { ($0[1] - $0[0]).squared() },
       "multiply": Case(inputs: [a, row]) { $0[0] * $0[1] * $0[0] },
       "divide": Case(inputs: [a, p]) { $0[0] / $0[1] },
+      "powTensor": Case(inputs: [p, row]) { $0[0].pow($0[1]) },
       "sum": Case(inputs: [cube]) { ($0[0].sum(alongAxis: 1)).squared() },
       "logSumExp": Case(inputs: [cube]) { $0[0].logSumExp(alongAxis: -1) * $0[0].sum(alongAxis: -1) },
       "cumulativeSum": Case(inputs: [cube]) {
@@ -123,13 +124,15 @@ final class OpGradientTests: XCTestCase {
   }
 
   func testBroadcastingVariants() {
-    let a = Self.normal([3, 4], seed: 40), b = Self.normal([3, 4], seed: 41)
+    let a = Self.normal([3, 4], seed: 40), b = Self.normal([3, 4], seed: 41), p = Self.positive([2, 3, 4], seed: 42)
     let condition = T(shape: [3, 4], scalars: (0..<12).map { Double($0 % 3 == 0 ? 1 : 0) })
     checkEveryOrder({ T.select(condition, $0[0].squared(), $0[1].exp()) }, at: [a, b], "select, one shape")
     checkEveryOrder({ T.where(T(shape: [4], scalars: [0, 1, 1, 0]), $0[0].sin(), $0[1]) }, at: [a, Self.normal([3, 1], seed: 43)],
                     "where, every operand broadcast")
     checkEveryOrder({ T.minimum($0[0], $0[1]).exp() }, at: [a, b], "minimum, one shape")
     checkEveryOrder({ T.maximum($0[0], $0[1]) * $0[1] }, at: [Self.normal([3, 1], seed: 44), a], "maximum, both broadcast")
+    checkEveryOrder({ $0[0].pow($0[1]) }, at: [Self.positive([4], seed: 45), p], "pow, base broadcast")
+    checkEveryOrder({ $0[0].pow($0[1].squared()) * $0[1] }, at: [p, Self.normal([3, 1], seed: 46)], "pow inside a product")
   }
 
   func testComparisonsCarryNoGradient() {
@@ -186,6 +189,32 @@ final class OpGradientTests: XCTestCase {
       XCTAssertEqual(gn[0].scalars, [1, 0], op)
       XCTAssertEqual(gn[1].scalars, [0, 1], op)
     }
+  }
+
+  func testPowDerivativesAtTheEdgesOfItsDomain() {
+    // Zero base, nonnegative exponent: d/db is 0 (not log(0) 0^b = NaN), at every order.
+    let a = T(shape: [4], scalars: [0, 0, 2, 0.5]).requiringGradient()
+    let b = T(shape: [4], scalars: [2, 0, 0.5, -1]).requiringGradient()
+    let y = a.pow(b)
+    XCTAssertEqual(y.scalars[0], 0)
+    XCTAssertEqual(y.scalars[1], 1)
+    XCTAssertEqual(y.scalars[2], 2.0.squareRoot(), accuracy: 1e-15)
+    XCTAssertEqual(y.scalars[3], 2)
+    let g = gradient(of: [y.sum()], wrt: [a, b], createGraph: true)
+    XCTAssertEqual(g[0].scalars[0], 0)       // 2 * 0^1
+    XCTAssertEqual(g[0].scalars[1], 0)       // 0 * 0^-1: b = 0 makes a^b constant in a
+    XCTAssertEqual(g[1].scalars[0], 0)
+    XCTAssertEqual(g[1].scalars[1], 0)
+    XCTAssertEqual(g[1].scalars[2], Double.log(2) * 2.0.squareRoot(), accuracy: 1e-15)
+    XCTAssertEqual(g[1].scalars[3], Double.log(0.5) * 2, accuracy: 1e-15)
+    let gg = gradient(of: [g[0].sum() + g[1].sum()], wrt: [a, b])
+    XCTAssertTrue(gg.allSatisfy { $0.scalars.allSatisfy(\.isFinite) }, "\(gg)")
+    // Negative base, whole exponent: values and d/da by repeated multiplication.
+    let n = T(shape: [2], scalars: [-2, -0.5]).requiringGradient()
+    let cube = n.pow(T(3))
+    XCTAssertEqual(cube.scalars, [-8, -0.125])
+    XCTAssertEqual(gradient(of: cube.sum(), wrt: n).scalars, [12, 0.75])
+    XCTAssertTrue(n.pow(T(0.5)).scalars.allSatisfy(\.isNaN), "negative base, non-whole exponent")
   }
 
   func testTransposedMatmulVariants() throws {

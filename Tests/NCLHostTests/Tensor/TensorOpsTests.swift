@@ -657,6 +657,27 @@ final class TensorOpsTests: XCTestCase {
     XCTAssertEqual(F.maximum(fa, fb).scalars.map { $0.isNaN ? 99 : $0 }, [3, 99, 0, 99])
   }
 
+  func testPowWithATensorExponent() {
+    // Broadcasting, against Foundation's pow on positive bases.
+    for (k, (sa, sb, shape)) in Self.broadcastPairs.enumerated() {
+      let a = Self.uniform(sa, 0.1, 3, seed: UInt64(150 + k)), b = Self.normal(sb, seed: UInt64(170 + k), scale: 2)
+      let result = a.pow(b)
+      XCTAssertEqual(result.shape, shape)
+      assertClose(result.scalars, Self.referenceBinary(a, b, shape: shape) { Foundation.pow($0, $1) }, relative: 1e-15, "pow \(sa) \(sb)")
+    }
+    // The same numbers as the scalar exponent, whole or not, negative bases with whole exponents.
+    let x = T(shape: [5], scalars: [-2, -0.5, 0, 1.5, 3])
+    for p in [3.0, -2, 0, 1, 2] {
+      assertClose(x.pow(T(p)).scalars, x.pow(p).scalars, relative: 0, "x.pow(\(p))")
+    }
+    let positive = T(shape: [3], scalars: [0.5, 1.5, 3])
+    assertClose(positive.pow(T(2.5)).scalars, positive.pow(2.5).scalars, relative: 0, "x.pow(2.5)")
+    XCTAssertEqual(T(shape: [2], scalars: [-2, 0]).pow(T(shape: [2], scalars: [0.5, -1])).scalars.map { $0.isNaN ? 99 : $0 },
+                   [99, .infinity], "negative base, non-whole exponent: NaN; 0^-1 = inf")
+    let fx = F(shape: [3], scalars: [-2, 0.5, 4]), fe = F(shape: [3], scalars: [3, -1.5, 0.5])
+    assertClose(fx.pow(fe).scalars, [-8, Float(Foundation.pow(0.5, -1.5)), 2], relative: 1e-6, "Float")
+  }
+
   func testBroadcastToAndSummedToShape() {
     let cases: [([Int], [Int])] = [
       ([4], [3, 4]), ([3, 1], [3, 4]), ([1, 4], [3, 4]), ([], [2, 3]), ([3, 1], [2, 3, 4]),
