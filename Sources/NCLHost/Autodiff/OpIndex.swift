@@ -8,11 +8,13 @@ public enum OpIndex {
     "exp", "log", "log1p", "sigmoid", "softplus", "silu", "siluDerivative", "siluSecondDerivative", "siluTangent", "tanh", "logisticLogDensity", "sqrt", "square",
     "reciprocal", "sin", "cos", "abs", "sign", "pow", "clamp", "affine",
     // Arithmetic (Arithmetic.swift)
-    "add", "subtract", "multiply", "divide",
+    "add", "subtract", "multiply", "divide", "powTensor",
     // Reductions (Reduce.swift)
     "sum", "logSumExp", "cumulativeSum", "product",
     // Shape (Shape.swift)
-    "reshape", "broadcast", "permute", "slice", "pad", "concatenate", "select",
+    "reshape", "broadcast", "permute", "slice", "pad", "concatenate",
+    // Elementwise choice (Select.swift); the comparisons of Compare.swift are constants, not ops
+    "select", "minimum", "maximum",
     // Matrix products (MatMul.swift)
     "matmul", "linear",
     // Foreign functions (External.swift): first order only, by design

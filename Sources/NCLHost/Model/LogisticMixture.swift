@@ -22,6 +22,19 @@ public struct LogisticMixture<Scalar: TensorScalar> {
       .clamped(lower: logScaleRange.lowerBound, upper: logScaleRange.upperBound)
   }
 
+  init(logWeights: Tensor<Scalar>, means: Tensor<Scalar>, logScales: Tensor<Scalar>) {
+    self.logWeights = logWeights
+    self.means = means
+    self.logScales = logScales
+  }
+
+  /// The law of coordinate i alone (D = 1), [batch, 1, K] each.
+  func coordinate(_ i: Int) -> LogisticMixture {
+    LogisticMixture(
+      logWeights: logWeights.slice(alongAxis: 1, i..<i + 1), means: means.slice(alongAxis: 1, i..<i + 1),
+      logScales: logScales.slice(alongAxis: 1, i..<i + 1))
+  }
+
   /// z_k = (x_i - mu_k) / s_k for x [batch, D]: [batch, D, K].
   public func standardized(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     (x.reshaped([x.shape[0], x.shape[1], 1]) - means) * (-logScales).exp()
@@ -30,9 +43,18 @@ public struct LogisticMixture<Scalar: TensorScalar> {
   /// log f(x_i | x_<i) and F(x_i | x_<i), both [batch, D], sharing one standardization.
   public func evaluate(_ x: Tensor<Scalar>) -> (logDensity: Tensor<Scalar>, cdf: Tensor<Scalar>) {
     let z = standardized(x)
-    let logDensity = (logWeights - logScales + Logistic.logDensity(z)).logSumExp(alongAxis: 2)
+    let logDensity = logDensity(standardized: z)
     let cdf = (logWeights.exp() * z.sigmoid()).sum(alongAxis: 2)
     return (logDensity, cdf)
+  }
+
+  /// log f(x_i | x_<i) alone, [batch, D]: `evaluate` without the CDFs.
+  public func logDensity(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    logDensity(standardized: standardized(x))
+  }
+
+  private func logDensity(standardized z: Tensor<Scalar>) -> Tensor<Scalar> {
+    (logWeights - logScales + Logistic.logDensity(z)).logSumExp(alongAxis: 2)
   }
 }
 

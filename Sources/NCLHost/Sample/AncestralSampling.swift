@@ -1,4 +1,4 @@
-// Exact samples from rho_t, coordinate by coordinate, with no SDE.
+// Exact samples from rho_t, coordinate by coordinate, with no SDE (and their log-density, if asked).
 
 extension NCLModel {
   /// `count` exact samples of rho_t, [count, D]: for i = 1...D, run the conditioner on the
@@ -9,9 +9,43 @@ extension NCLModel {
 
   /// Exact samples at per-row times t [count, 1]: row b is drawn from rho_{t_b}.
   public func sample(at t: Tensor<Scalar>, using generator: inout SeededGenerator) -> Tensor<Scalar> {
+    ancestralSample(at: t, logDensity: false, using: &generator).samples
+  }
+
+  /// `count` exact samples of rho_t with their exact log rho_t(x); see
+  /// `sampleWithLogDensity(at:using:)`.
+  public func sampleWithLogDensity(
+    at time: Double, count: Int, using generator: inout SeededGenerator
+  ) -> (samples: Tensor<Scalar>, logDensity: Tensor<Scalar>) {
+    sampleWithLogDensity(at: Tensor(repeating: Scalar(time), shape: [count, 1]), using: &generator)
+  }
+
+  /// Exact samples at per-row times t [count, 1] together with their exact log-density
+  /// log rho_{t_b}(x_b), [count], in one pass.
+  ///
+  /// The sampler builds each conditional law f_t(. | x_<i) to draw x_i; the log-density
+  /// sum_i log f_t(x_i | x_<i) is accumulated from those same laws, so it costs no second run of
+  /// the conditioner (what `logDensity(t:x:)` at the samples would), only the evaluation of each
+  /// drawn coordinate under its mixture. It draws the same random numbers as `sample(at:using:)`:
+  /// with the same generator state the samples are that method's, bit for bit, and the
+  /// log-density is `logDensity(t:x:)` at them up to rounding. Both results are constants (no
+  /// gradient); for a differentiable log-density at these points call `logDensity(t:x:)`.
+  public func sampleWithLogDensity(
+    at t: Tensor<Scalar>, using generator: inout SeededGenerator
+  ) -> (samples: Tensor<Scalar>, logDensity: Tensor<Scalar>) {
+    let result = ancestralSample(at: t, logDensity: true, using: &generator)
+    return (result.samples, result.logDensity!)
+  }
+
+  /// The ancestral sampler; with `logDensity`, also log rho_t at the samples, [count].
+  private func ancestralSample(
+    at t: Tensor<Scalar>, logDensity: Bool, using generator: inout SeededGenerator
+  ) -> (samples: Tensor<Scalar>, logDensity: Tensor<Scalar>?) {
     precondition(t.rank == 2 && t.shape[1] == 1, "sampling times must have shape [count, 1], got \(t.shape)")
     let count = t.shape[0], d = dimension, k = configuration.components
     var values = [Scalar](repeating: 0, count: count * d)
+    // log f_t(x_i | x_<i), [count, D], filled column by column when asked for.
+    var logConditionals = [Scalar](repeating: 0, count: logDensity ? count * d : 0)
     let constant = detached()
     withoutGradient {
       let times = t.detached()
@@ -31,8 +65,18 @@ extension NCLModel {
           let v = Swift.min(Scalar(generator.nextUniform()), 1 - Scalar.ulpOfOne / 2)
           values[b * d + i] = means[base + component] + Scalar.exp(logScales[base + component]) * Scalar.log(v / (1 - v))
         }
+        if logDensity {
+          // Coordinate i's mixture at the values just drawn: the same law, evaluated as
+          // `ModelFields` evaluates it.
+          let column = Tensor(shape: [count, 1], scalars: (0..<count).map { values[$0 * d + i] })
+          let logF = law.coordinate(i).logDensity(column).scalars
+          for b in 0..<count { logConditionals[b * d + i] = logF[b] }
+        }
       }
     }
-    return Tensor(shape: [count, d], scalars: values)
+    let samples = Tensor(shape: [count, d], scalars: values)
+    guard logDensity else { return (samples, nil) }
+    // Summed as `ModelFields.logDensity` sums, so equal conditionals give an equal total.
+    return (samples, withoutGradient { Tensor(shape: [count, d], scalars: logConditionals).sum(alongAxis: 1) })
   }
 }

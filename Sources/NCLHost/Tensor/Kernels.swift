@@ -15,11 +15,17 @@ public enum UnaryKernel: Sendable, Equatable {
   case inside(lower: Double, upper: Double)
   /// x^p for a constant p
   case power(Double)
+  /// 1 where x is finite, 0 at NaN and ±infinity
+  case isFinite
 }
 
 /// An elementwise function of two broadcast tensors.
 public enum BinaryKernel: Sendable, Equatable {
   case add, subtract, multiply, divide
+  /// a^b (whole exponents by repeated multiplication, as `UnaryKernel.power`)
+  case power
+  /// 1 where the comparison holds, else 0 (IEEE: every comparison with NaN is false but !=)
+  case less, lessOrEqual, greater, greaterOrEqual, equal, notEqual
 }
 
 /// A reduction along one axis.
@@ -84,7 +90,17 @@ enum Kernels {
         let q = T(p)
         map(x, y, n) { T.pow($0, q) }
       }
+    case .isFinite: map(x, y, n) { $0.isFinite ? 1 : 0 }
     }
+  }
+
+  /// x^p with the conventions of `UnaryKernel.power`: whole exponents (up to 1024 in magnitude)
+  /// by repeated multiplication, so negative bases work and 0^0 = 1; other exponents through
+  /// pow, NaN for a negative base.
+  @inline(__always)
+  static func power<T: TensorScalar>(_ x: T, _ p: T) -> T {
+    if p.rounded() == p && Swift.abs(p) <= 1024 { return T.pow(x, Int(p)) }
+    return T.pow(x, p)
   }
 
   @inline(__always)
@@ -122,6 +138,13 @@ enum Kernels {
       case .subtract: zip(pa, sa, pb, sb, po, n, -)
       case .multiply: zip(pa, sa, pb, sb, po, n, *)
       case .divide: zip(pa, sa, pb, sb, po, n, /)
+      case .power: zip(pa, sa, pb, sb, po, n, power)
+      case .less: zip(pa, sa, pb, sb, po, n) { $0 < $1 ? 1 : 0 }
+      case .lessOrEqual: zip(pa, sa, pb, sb, po, n) { $0 <= $1 ? 1 : 0 }
+      case .greater: zip(pa, sa, pb, sb, po, n) { $0 > $1 ? 1 : 0 }
+      case .greaterOrEqual: zip(pa, sa, pb, sb, po, n) { $0 >= $1 ? 1 : 0 }
+      case .equal: zip(pa, sa, pb, sb, po, n) { $0 == $1 ? 1 : 0 }
+      case .notEqual: zip(pa, sa, pb, sb, po, n) { $0 != $1 ? 1 : 0 }
       }
     }
     if dims.count == 1 {

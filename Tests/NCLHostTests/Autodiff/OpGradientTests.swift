@@ -33,7 +33,7 @@ final class OpGradientTests: XCTestCase {
     let a = normal([3, 4], seed: 1), b = normal([3, 4], seed: 2), row = normal([4], seed: 3)
     let p = positive([3, 4], seed: 4), cube = normal([2, 3, 4], seed: 5)
     let unary = { (x: T, f: @escaping (T) -> T) in Case(inputs: [x], function: { f($0[0]) }) }
-    let condition = T(shape: [3, 4], scalars: (0..<12).map { Double($0 % 2) })
+    let columnCondition = T(shape: [3, 1], scalars: [1, 0, 1])
     return [
       "exp": unary(a) { $0.exp() },
       "log": unary(p) { $0.log() },
@@ -60,6 +60,7 @@ final class OpGradientTests: XCTestCase {
       "subtract": Case(inputs: [a, row]) { ($0[1] - $0[0]).squared() },
       "multiply": Case(inputs: [a, row]) { $0[0] * $0[1] * $0[0] },
       "divide": Case(inputs: [a, p]) { $0[0] / $0[1] },
+      "powTensor": Case(inputs: [p, row]) { $0[0].pow($0[1]) },
       "sum": Case(inputs: [cube]) { ($0[0].sum(alongAxis: 1)).squared() },
       "logSumExp": Case(inputs: [cube]) { $0[0].logSumExp(alongAxis: -1) * $0[0].sum(alongAxis: -1) },
       "cumulativeSum": Case(inputs: [cube]) {
@@ -72,7 +73,9 @@ final class OpGradientTests: XCTestCase {
       "slice": Case(inputs: [cube]) { $0[0].slice(alongAxis: 2, 1..<3).squared() },
       "pad": Case(inputs: [cube]) { $0[0].padded(alongAxis: 1, before: 1, after: 2).squared() * $0[0].padded(alongAxis: 1, before: 2, after: 1) },
       "concatenate": Case(inputs: [a, b]) { T.concatenate([$0[0].squared(), $0[1], $0[0]], alongAxis: 1).sin() },
-      "select": Case(inputs: [a, b]) { T.select(condition, $0[0].squared(), $0[1].exp()) },
+      "select": Case(inputs: [a, row]) { T.select(columnCondition, $0[0].squared(), $0[1].exp()) },
+      "minimum": Case(inputs: [a, row]) { T.minimum($0[0], $0[1]) * $0[0] },
+      "maximum": Case(inputs: [a, row]) { T.maximum($0[1], $0[0]).squared() },
       "matmul": Case(inputs: [a, normal([4, 2], seed: 10)]) { T.matmul($0[0], $0[1]).squared() },
       "linear": Case(inputs: [a, normal([5, 4], seed: 11), normal([5], seed: 12)]) {
         T.linear($0[0], weight: $0[1], bias: $0[2]).tanh()
@@ -109,6 +112,109 @@ final class OpGradientTests: XCTestCase {
       let f = GradientCheck.tangentOf(c.function, at: c.inputs)
       XCTAssertNoThrow(try GradientCheck.reverse(f, at: c.inputs, tolerance: 1e-5), "op \(op)")
     }
+  }
+
+  /// Every check of the suite on one function: first and second order, forward mode and its
+  /// gradient.
+  private func checkEveryOrder(_ f: @escaping GradientCheck.Function, at inputs: [T], _ message: String) {
+    XCTAssertNoThrow(try GradientCheck.reverse(f, at: inputs), message)
+    XCTAssertNoThrow(try GradientCheck.reverse(GradientCheck.gradientOf(f, at: inputs), at: inputs, tolerance: 1e-5), message)
+    XCTAssertNoThrow(try GradientCheck.forward(f, at: inputs), message)
+    XCTAssertNoThrow(try GradientCheck.reverse(GradientCheck.tangentOf(f, at: inputs), at: inputs, tolerance: 1e-5), message)
+  }
+
+  func testBroadcastingVariants() {
+    let a = Self.normal([3, 4], seed: 40), b = Self.normal([3, 4], seed: 41), p = Self.positive([2, 3, 4], seed: 42)
+    let condition = T(shape: [3, 4], scalars: (0..<12).map { Double($0 % 3 == 0 ? 1 : 0) })
+    checkEveryOrder({ T.select(condition, $0[0].squared(), $0[1].exp()) }, at: [a, b], "select, one shape")
+    checkEveryOrder({ T.where(T(shape: [4], scalars: [0, 1, 1, 0]), $0[0].sin(), $0[1]) }, at: [a, Self.normal([3, 1], seed: 43)],
+                    "where, every operand broadcast")
+    checkEveryOrder({ T.minimum($0[0], $0[1]).exp() }, at: [a, b], "minimum, one shape")
+    checkEveryOrder({ T.maximum($0[0], $0[1]) * $0[1] }, at: [Self.normal([3, 1], seed: 44), a], "maximum, both broadcast")
+    checkEveryOrder({ $0[0].pow($0[1]) }, at: [Self.positive([4], seed: 45), p], "pow, base broadcast")
+    checkEveryOrder({ $0[0].pow($0[1].squared()) * $0[1] }, at: [p, Self.normal([3, 1], seed: 46)], "pow inside a product")
+  }
+
+  func testComparisonsCarryNoGradient() {
+    let x = Self.normal([3, 4], seed: 50).requiringGradient(), y = Self.normal([4], seed: 51).requiringGradient()
+    let masks = [x.less(y), x.lessOrEqual(y), x.greater(y), x.greaterOrEqual(y), x.equal(y), x.notEqual(y), x.isFinite()]
+    for mask in masks {
+      XCTAssertFalse(mask.requiresGradient, "a comparison was recorded")
+      XCTAssertNil(mask.node)
+      // A mask used as a weight passes the gradient through the other factor only.
+      let g = gradient(of: [(mask * x.squared()).sum()], wrt: [x, y])
+      XCTAssertEqual(g[0].scalars, zip(mask.scalars, x.scalars).map { $0 * 2 * $1 })
+      XCTAssertEqual(g[1].scalars, [Double](repeating: 0, count: 4))
+    }
+  }
+
+  func testSelectKeepsNonFiniteBranchesOutOfValuesAndGradients() {
+    // NaN and -infinity in a, NaN in b, all where the other branch is taken; b broadcast.
+    let taken = T(shape: [2, 3], scalars: [1, 0, 1, 1, 1, 0])
+    let a = T([[1, .nan, 2], [-3, 3, -.infinity]]).requiringGradient()
+    let b = T(shape: [3], scalars: [.nan, 4, 7]).requiringGradient()
+    let y = T.select(taken, a, b)
+    XCTAssertEqual(y.scalars, [1, 4, 2, -3, 3, 7])
+    let weights = T([[1, 2, 3], [4, 5, 6]])
+    let g = gradient(of: [(y.squared() * weights).sum()], wrt: [a, b], createGraph: true)
+    XCTAssertEqual(g[0].scalars, [2, 0, 12, -24, 30, 0])
+    XCTAssertEqual(g[1].scalars, [0, 16, 84])
+    // Second order: d/da and d/db of the summed gradients are 2w on the branch taken.
+    let gg = gradient(of: [g[0].sum() + g[1].sum()], wrt: [a, b])
+    XCTAssertEqual(gg[0].scalars, [2, 0, 6, 8, 10, 0])
+    XCTAssertEqual(gg[1].scalars, [0, 4, 12])
+    // Forward mode: tangents of the branch not taken do not enter.
+    XCTAssertEqual(jvp(of: y, wrt: a, tangent: T(repeating: 1, shape: [2, 3])).scalars, [1, 0, 1, 1, 1, 0])
+    XCTAssertEqual(jvp(of: y, wrt: b, tangent: T(repeating: 1, shape: [3])).scalars, [0, 1, 0, 0, 0, 1])
+    // minimum against +infinity: a comes through, the infinite side gets zero gradient.
+    let far = T(shape: [3], scalars: [.infinity, .infinity, 5]).requiringGradient()
+    let m = T.minimum(a.slice(alongAxis: 0, 0..<1), far)
+    XCTAssertTrue(m.scalars[0] == 1 && m.scalars[1].isNaN && m.scalars[2] == 2, "\(m)")
+    XCTAssertEqual(gradient(of: m.sum(), wrt: far).scalars, [0, 0, 0])
+  }
+
+  func testMinimumAndMaximumGiveTiesToTheFirstInput() {
+    let a = T(shape: [4], scalars: [1, 2, 3, 4]).requiringGradient()
+    let b = T(shape: [4], scalars: [1, 0, 3, 5]).requiringGradient()
+    for (op, f) in [("minimum", T.minimum), ("maximum", T.maximum)] {
+      let g = gradient(of: [f(a, b).sum()], wrt: [a, b])
+      let toA: [Double] = op == "minimum" ? [1, 0, 1, 1] : [1, 1, 1, 0]
+      XCTAssertEqual(g[0].scalars, toA, op)
+      XCTAssertEqual(g[1].scalars, toA.map { 1 - $0 }, op)
+      // NaN wins, and takes the gradient, whichever side holds it.
+      let n = T(shape: [2], scalars: [.nan, 1]).requiringGradient(), c = T(shape: [2], scalars: [0, .nan]).requiringGradient()
+      let y = f(n, c)
+      XCTAssertTrue(y.scalars.allSatisfy(\.isNaN), op)
+      let gn = gradient(of: [y.sum()], wrt: [n, c])
+      XCTAssertEqual(gn[0].scalars, [1, 0], op)
+      XCTAssertEqual(gn[1].scalars, [0, 1], op)
+    }
+  }
+
+  func testPowDerivativesAtTheEdgesOfItsDomain() {
+    // Zero base, nonnegative exponent: d/db is 0 (not log(0) 0^b = NaN), at every order.
+    let a = T(shape: [4], scalars: [0, 0, 2, 0.5]).requiringGradient()
+    let b = T(shape: [4], scalars: [2, 0, 0.5, -1]).requiringGradient()
+    let y = a.pow(b)
+    XCTAssertEqual(y.scalars[0], 0)
+    XCTAssertEqual(y.scalars[1], 1)
+    XCTAssertEqual(y.scalars[2], 2.0.squareRoot(), accuracy: 1e-15)
+    XCTAssertEqual(y.scalars[3], 2)
+    let g = gradient(of: [y.sum()], wrt: [a, b], createGraph: true)
+    XCTAssertEqual(g[0].scalars[0], 0)       // 2 * 0^1
+    XCTAssertEqual(g[0].scalars[1], 0)       // 0 * 0^-1: b = 0 makes a^b constant in a
+    XCTAssertEqual(g[1].scalars[0], 0)
+    XCTAssertEqual(g[1].scalars[1], 0)
+    XCTAssertEqual(g[1].scalars[2], Double.log(2) * 2.0.squareRoot(), accuracy: 1e-15)
+    XCTAssertEqual(g[1].scalars[3], Double.log(0.5) * 2, accuracy: 1e-15)
+    let gg = gradient(of: [g[0].sum() + g[1].sum()], wrt: [a, b])
+    XCTAssertTrue(gg.allSatisfy { $0.scalars.allSatisfy(\.isFinite) }, "\(gg)")
+    // Negative base, whole exponent: values and d/da by repeated multiplication.
+    let n = T(shape: [2], scalars: [-2, -0.5]).requiringGradient()
+    let cube = n.pow(T(3))
+    XCTAssertEqual(cube.scalars, [-8, -0.125])
+    XCTAssertEqual(gradient(of: cube.sum(), wrt: n).scalars, [12, 0.75])
+    XCTAssertTrue(n.pow(T(0.5)).scalars.allSatisfy(\.isNaN), "negative base, non-whole exponent")
   }
 
   func testTransposedMatmulVariants() throws {

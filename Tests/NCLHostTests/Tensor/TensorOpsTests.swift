@@ -556,6 +556,128 @@ final class TensorOpsTests: XCTestCase {
     XCTAssertEqual(fs.scalars, [5, 1])
   }
 
+  /// Shape pairs that broadcast, with the result's shape.
+  private static let broadcastPairs: [([Int], [Int], [Int])] = [
+    ([3, 4], [4], [3, 4]), ([4], [3, 4], [3, 4]), ([3, 4], [3, 4], [3, 4]), ([3, 1], [1, 4], [3, 4]),
+    ([2, 1, 4], [3, 1], [2, 3, 4]), ([], [2, 3], [2, 3]), ([2, 3], [], [2, 3]), ([], [], []),
+  ]
+
+  /// Values in {-1, 0, 1} (so that ties occur), with a NaN and infinities when large enough.
+  private static func coarse(_ shape: [Int], seed: UInt64) -> T {
+    var values = uniform(shape, -1.5, 1.5, seed: seed).scalars.map { $0.rounded() }
+    for (i, special) in [Double.nan, .infinity, -.infinity].enumerated() where values.count > 5 * (i + 1) {
+      values[5 * (i + 1)] = special
+    }
+    return T(shape: shape, scalars: values)
+  }
+
+  func testComparisonsBroadcastLikeNumPy() {
+    let ops: [(String, (T, T) -> T, (Double, Double) -> Bool)] = [
+      ("less", { $0.less($1) }, { $0 < $1 }), ("lessOrEqual", { $0.lessOrEqual($1) }, { $0 <= $1 }),
+      ("greater", { $0.greater($1) }, { $0 > $1 }), ("greaterOrEqual", { $0.greaterOrEqual($1) }, { $0 >= $1 }),
+      ("equal", { $0.equal($1) }, { $0 == $1 }), ("notEqual", { $0.notEqual($1) }, { $0 != $1 }),
+    ]
+    for (k, (sa, sb, shape)) in Self.broadcastPairs.enumerated() {
+      let a = Self.coarse(sa, seed: UInt64(10 + k)), b = Self.coarse(sb, seed: UInt64(30 + k))
+      for (name, op, reference) in ops {
+        let result = op(a, b)
+        XCTAssertEqual(result.shape, shape, "\(name) \(sa) \(sb)")
+        XCTAssertEqual(result.scalars, Self.referenceBinary(a, b, shape: shape) { reference($0, $1) ? 1 : 0 }, "\(name) \(sa) \(sb)")
+      }
+    }
+    // Float runs the same loops.
+    let fa = Self.coarse([3, 4], seed: 50).converted(to: Float.self), fb = Self.coarse([4], seed: 51).converted(to: Float.self)
+    let floatOps: [(String, (F, F) -> F, (Float, Float) -> Bool)] = [
+      ("less", { $0.less($1) }, { $0 < $1 }), ("lessOrEqual", { $0.lessOrEqual($1) }, { $0 <= $1 }),
+      ("greater", { $0.greater($1) }, { $0 > $1 }), ("greaterOrEqual", { $0.greaterOrEqual($1) }, { $0 >= $1 }),
+      ("equal", { $0.equal($1) }, { $0 == $1 }), ("notEqual", { $0.notEqual($1) }, { $0 != $1 }),
+    ]
+    for (name, op, reference) in floatOps {
+      let expected = (0..<12).map { reference(fa.scalars[$0], fb.scalars[$0 % 4]) ? Float(1) : 0 }
+      XCTAssertEqual(op(fa, fb).scalars, expected, "\(name) in Float")
+    }
+    // NaN compares false except under notEqual; 0 == -0.
+    let x = T(shape: [3], scalars: [.nan, 0, 1]), y = T(shape: [3], scalars: [.nan, -0.0, .nan])
+    XCTAssertEqual(x.equal(y).scalars, [0, 1, 0])
+    XCTAssertEqual(x.notEqual(y).scalars, [1, 0, 1])
+    XCTAssertEqual(x.lessOrEqual(y).scalars, [0, 1, 0])
+    XCTAssertEqual(x.notEqual(x).scalars, [1, 0, 0], "x != x marks NaN")
+    // Constants even when an input is on the tape.
+    XCTAssertFalse(x.requiringGradient().less(y.requiringGradient()).requiresGradient)
+  }
+
+  func testIsFinite() {
+    let values: [Double] = [1, -0.0, .infinity, -.infinity, .nan, .greatestFiniteMagnitude, -.leastNonzeroMagnitude]
+    let expected: [Double] = [1, 1, 0, 0, 0, 1, 1]
+    let x = T(shape: [7], scalars: values)
+    XCTAssertEqual(x.isFinite().scalars, expected)
+    XCTAssertEqual(x.reshaped([7, 1]).isFinite().shape, [7, 1])
+    let floats: [Float] = [1, -0.0, .infinity, -.infinity, .nan, .greatestFiniteMagnitude, -.leastNonzeroMagnitude]
+    XCTAssertEqual(F(shape: [7], scalars: floats).isFinite().scalars, expected.map { Float($0) })
+    XCTAssertEqual(T(shape: [], scalars: [.nan]).isFinite().scalars, [0])
+    XCTAssertFalse(x.requiringGradient().isFinite().requiresGradient)
+  }
+
+  func testSelectBroadcastsItsThreeOperands() {
+    let shapes: [([Int], [Int], [Int], [Int])] = [
+      ([3, 1], [4], [3, 4], [3, 4]), ([4], [3, 1], [], [3, 4]), ([], [2, 3], [3], [2, 3]),
+      ([2, 1, 4], [3, 1], [1, 4], [2, 3, 4]), ([2, 3], [2, 3], [2, 3], [2, 3]), ([1], [], [], [1]),
+    ]
+    for (k, (sc, sa, sb, shape)) in shapes.enumerated() {
+      let c = Self.uniform(sc, -1, 1, seed: UInt64(60 + k)).sign().affine(scale: 0.5, shift: 0.5)
+      let a = Self.normal(sa, seed: UInt64(70 + k)), b = Self.normal(sb, seed: UInt64(80 + k))
+      let expected = (0..<shape.reduce(1, *)).map { flat -> Double in
+        let index = Self.unravel(flat, shape)
+        let source = { (x: T) in x.scalars[Self.broadcastSource(index, from: x.shape, to: shape)] }
+        return source(c) != 0 ? source(a) : source(b)
+      }
+      for (name, result) in [("select", T.select(c, a, b)), ("where", T.where(c, a, b))] {
+        XCTAssertEqual(result.shape, shape, "\(name) \(sc) \(sa) \(sb)")
+        XCTAssertEqual(result.scalars, expected, "\(name) \(sc) \(sa) \(sb)")
+      }
+    }
+    // A NaN condition counts as nonzero; a broadcast branch's infinities stay where not chosen.
+    let chosen = T.select(T(shape: [3, 1], scalars: [.nan, 0, 1]), T(shape: [2], scalars: [1, 2]), T(shape: [], scalars: [.infinity]))
+    XCTAssertEqual(chosen.scalars, [1, 2, .infinity, .infinity, 1, 2])
+  }
+
+  func testMinimumAndMaximum() {
+    for (k, (sa, sb, shape)) in Self.broadcastPairs.enumerated() {
+      let a = Self.coarse(sa, seed: UInt64(110 + k)), b = Self.coarse(sb, seed: UInt64(130 + k))
+      // NumPy's minimum and maximum: NaN if either is NaN.
+      let nanOr = { (f: @escaping (Double, Double) -> Double) in { (x: Double, y: Double) in x.isNaN || y.isNaN ? .nan : f(x, y) } }
+      let minimum = T.minimum(a, b), maximum = T.maximum(a, b)
+      XCTAssertEqual(minimum.shape, shape)
+      XCTAssertEqual(maximum.shape, shape)
+      assertClose(minimum.scalars, Self.referenceBinary(a, b, shape: shape, nanOr(Swift.min)), relative: 0, "minimum \(sa) \(sb)")
+      assertClose(maximum.scalars, Self.referenceBinary(a, b, shape: shape, nanOr(Swift.max)), relative: 0, "maximum \(sa) \(sb)")
+    }
+    let fa = F(shape: [4], scalars: [1, .nan, -.infinity, 2]), fb = F(shape: [4], scalars: [3, 0, 0, .nan])
+    XCTAssertEqual(F.minimum(fa, fb).scalars.map { $0.isNaN ? 99 : $0 }, [1, 99, -.infinity, 99])
+    XCTAssertEqual(F.maximum(fa, fb).scalars.map { $0.isNaN ? 99 : $0 }, [3, 99, 0, 99])
+  }
+
+  func testPowWithATensorExponent() {
+    // Broadcasting, against Foundation's pow on positive bases.
+    for (k, (sa, sb, shape)) in Self.broadcastPairs.enumerated() {
+      let a = Self.uniform(sa, 0.1, 3, seed: UInt64(150 + k)), b = Self.normal(sb, seed: UInt64(170 + k), scale: 2)
+      let result = a.pow(b)
+      XCTAssertEqual(result.shape, shape)
+      assertClose(result.scalars, Self.referenceBinary(a, b, shape: shape) { Foundation.pow($0, $1) }, relative: 1e-15, "pow \(sa) \(sb)")
+    }
+    // The same numbers as the scalar exponent, whole or not, negative bases with whole exponents.
+    let x = T(shape: [5], scalars: [-2, -0.5, 0, 1.5, 3])
+    for p in [3.0, -2, 0, 1, 2] {
+      assertClose(x.pow(T(p)).scalars, x.pow(p).scalars, relative: 0, "x.pow(\(p))")
+    }
+    let positive = T(shape: [3], scalars: [0.5, 1.5, 3])
+    assertClose(positive.pow(T(2.5)).scalars, positive.pow(2.5).scalars, relative: 0, "x.pow(2.5)")
+    XCTAssertEqual(T(shape: [2], scalars: [-2, 0]).pow(T(shape: [2], scalars: [0.5, -1])).scalars.map { $0.isNaN ? 99 : $0 },
+                   [99, .infinity], "negative base, non-whole exponent: NaN; 0^-1 = inf")
+    let fx = F(shape: [3], scalars: [-2, 0.5, 4]), fe = F(shape: [3], scalars: [3, -1.5, 0.5])
+    assertClose(fx.pow(fe).scalars, [-8, Float(Foundation.pow(0.5, -1.5)), 2], relative: 1e-6, "Float")
+  }
+
   func testBroadcastToAndSummedToShape() {
     let cases: [([Int], [Int])] = [
       ([4], [3, 4]), ([3, 1], [3, 4]), ([1, 4], [3, 4]), ([], [2, 3]), ([3, 1], [2, 3, 4]),

@@ -1,4 +1,4 @@
-// Reshape, broadcast, permute, slice, pad, concatenate and select: ops that move elements.
+// Reshape, broadcast, permute, slice, pad and concatenate: ops that move elements.
 
 extension Tensor {
   public func reshaped(_ newShape: [Int]) -> Tensor {
@@ -149,23 +149,5 @@ extension Tensor {
       forward: { t, _ in
         concatenate(parts.indices.map { i in t[i] ?? .zeros(parts[i].shape) }, alongAxis: a)
       })
-  }
-
-  /// Elementwise choice: `a` where `condition` is nonzero, `b` elsewhere. Unlike a blend
-  /// c a + (1 - c) b, an infinity or NaN in the branch not taken does not leak through.
-  /// The condition is a constant; all three shapes must agree.
-  public static func select(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
-    precondition(condition.shape == a.shape && a.shape == b.shape,
-                 "select: condition \(condition.shape), branches \(a.shape) and \(b.shape) must have one shape")
-    let out = TensorStorage<Scalar>(uninitializedCount: a.count)
-    Scalar._select(condition.storage.pointer, a.storage.pointer, b.storage.pointer, out.pointer, a.count)
-    let c = condition.detached(), zero = Tensor.zeros(a.shape)
-    return recordOp(
-      "select", inputs: [a, b], shape: a.shape, storage: out,
-      backward: { g, _ in [
-        a.requiresGradient ? select(c, g, zero) : nil,
-        b.requiresGradient ? select(c, zero, g) : nil,
-      ] },
-      forward: { t, _ in select(c, t[0] ?? zero, t[1] ?? zero) })
   }
 }
