@@ -83,8 +83,28 @@ final class OpGradientTests: XCTestCase {
     ]
   }()
 
+  /// x^3 computed by "foreign" code on Double arrays, with its VJP and JVP as callbacks.
+  static let cube = ExternalFunction(
+    name: "cube",
+    forward: { inputs, _ in inputs[0].values.map { $0 * $0 * $0 } },
+    vjp: { inputs, _, g in [zip(inputs[0].values, g.values).map { 3 * $0 * $0 * $1 }] },
+    jvp: { inputs, tangents, _ in zip(inputs[0].values, tangents[0].values).map { 3 * $0 * $0 * $1 } })
+
+  /// Ops whose derivatives are first order only, by design: checked to first order here, and
+  /// that a second derivative is reported instead of being zero.
+  static let firstOrderCases: [String: Case] = [
+    "external": Case(inputs: [normal([3, 4], seed: 60)]) { try! T.external(cube, [$0[0]], outputShape: [3, 4]).sin() },
+    // The derivative the VJP returns, seen as a function of the input: its value is right (checked
+    // through `external`'s gradient), its own derivative is refused.
+    "externalDerivative": Case(inputs: [normal([3, 4], seed: 61)]) { x in
+      gradient(of: [try! T.external(cube, [x[0]], outputShape: [3, 4]).sum()], wrt: [x[0]], createGraph: true)[0]
+    },
+  ]
+
   func testEveryOpHasACase() {
-    XCTAssertEqual(Set(Self.cases.keys), Set(OpIndex.all), "OpIndex and the gradient-check cases differ")
+    XCTAssertEqual(Set(Self.cases.keys).union(Self.firstOrderCases.keys), Set(OpIndex.all), "OpIndex and the gradient-check cases differ")
+    XCTAssertEqual(Set(Self.firstOrderCases.keys), OpIndex.firstOrderOnly)
+    XCTAssertTrue(Set(Self.cases.keys).isDisjoint(with: OpIndex.firstOrderOnly))
     XCTAssertEqual(OpIndex.all.count, Set(OpIndex.all).count, "OpIndex lists an op twice")
   }
 
@@ -105,6 +125,25 @@ final class OpGradientTests: XCTestCase {
     for (op, c) in Self.cases.sorted(by: { $0.key < $1.key }) {
       XCTAssertNoThrow(try GradientCheck.forward(c.function, at: c.inputs), "op \(op)")
     }
+  }
+
+  func testFirstOrderOnlyOps() throws {
+    _ = DifferentiationFailure.take()
+    let c = Self.firstOrderCases["external"]!
+    XCTAssertNoThrow(try GradientCheck.reverse(c.function, at: c.inputs), "external")
+    XCTAssertNoThrow(try GradientCheck.forward(c.function, at: c.inputs), "external")
+    XCTAssertNil(DifferentiationFailure.take())
+    // The derivative's value: 3 x^2.
+    let d = Self.firstOrderCases["externalDerivative"]!
+    let x = d.inputs[0].requiringGradient()
+    XCTAssertEqual(d.function([x]).scalars, x.scalars.map { 3 * $0 * $0 })
+    XCTAssertNil(DifferentiationFailure.take())
+    // Its own derivative, in reverse and in forward mode, is refused with the function's name.
+    _ = gradient(of: [d.function([x]).sum()], wrt: [x])
+    XCTAssertEqual(DifferentiationFailure.take(), "cube: a second derivative through a plugin-defined function was asked; it provides first derivatives only")
+    _ = jvp(of: d.function([x]), wrt: x, tangent: .ones(x.shape))
+    XCTAssertNotNil(DifferentiationFailure.take())
+    XCTAssertThrowsError(try { DifferentiationFailure.record("x"); try DifferentiationFailure.check() }())
   }
 
   func testForwardModeIsDifferentiable() throws {

@@ -46,8 +46,8 @@ final class ABI12FeaturesTests: XCTestCase {
       progress: ProgressReporter(mode: .plain, sink: { _ in }))
     let summary = try trainer.run()
     XCTAssertTrue(summary.completed)
-    let metrics = try String(contentsOf: trainer.metricsURL, encoding: .utf8).split(separator: "\n")
-    XCTAssertEqual(metrics.count, 30)
+    let lines = try String(contentsOf: trainer.metricsURL, encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(lines.filter { $0.contains("\"cost\"") }.count, 30, "one line per step with the plugin's reported terms")
     let checkpoint = try Checkpoint.read(from: trainer.checkpointURL)
     XCTAssertEqual(checkpoint.units, o.problem.units, "the checkpoint records the horizon, data map and noise")
   }
