@@ -141,4 +141,58 @@ final class NCLPluginKitTests: XCTestCase {
     XCTAssertTrue(kit.providesReparameterizedSamples)
     XCTAssertEqual(try kit.sampleReparameterized(t: t).handle, OpaquePointer(bitPattern: 0x5A))
   }
+
+  func testABI12RoutinesNeedAnABI12Host() throws {
+    let table = UnsafeMutablePointer<ncl_host_api_t>.allocate(capacity: 1)
+    table.initialize(to: ncl_host_api_t())
+    let host = UnsafeMutablePointer<ncl_host_t>.allocate(capacity: 1)
+    host.initialize(to: ncl_host_t())
+    host.pointee.api = UnsafePointer(table)
+    defer { table.deallocate(); host.deallocate() }
+    table.pointee.where = { _, _, _, _ in OpaquePointer(bitPattern: 0x7B) }
+    let kit = PluginHost(UnsafePointer(host))
+    let t = PluginTensor(handle: nil, host: kit)
+    table.pointee.struct_size = UInt32(MemoryLayout<ncl_host_api_t>.offset(of: \.compare)!)  // an ABI 1.1 host
+    XCTAssertFalse(kit.providesABI12)
+    XCTAssertThrowsError(try kit.where(t, t, t)) { error in
+      XCTAssertEqual((error as? ObjectiveError)?.status, .unsupported)
+      XCTAssertTrue("\(error)".contains("has no where: it needs NCL plugin ABI 1.2 or later"), "\(error)")
+    }
+    XCTAssertNil(kit.pluginPath, "an ABI 1.1 host struct has no plugin_path")
+    table.pointee.struct_size = UInt32(MemoryLayout<ncl_host_api_t>.stride)
+    XCTAssertTrue(kit.providesABI12)
+    XCTAssertEqual(try kit.where(t, t, t).handle, OpaquePointer(bitPattern: 0x7B))
+  }
+
+  /// The C definition's callbacks run the Swift closures; a thrown error becomes a status and a message.
+  func testDifferentiableFunctionCallbacks() {
+    let f = DifferentiableFunction(
+      name: "twice",
+      forward: { inputs, _ in inputs[0].values.map { 2 * $0 } },
+      vjp: { inputs, _, g in
+        guard inputs[0].shape == [3] else { throw ObjectiveError.invalidArgument("wrong shape \(inputs[0].shape)") }
+        return [g.values.map { 2 * $0 }]
+      })
+    let def = f.definition.pointee
+    XCTAssertEqual(String(cString: def.name), "twice")
+    XCTAssertNil(def.jvp)
+    var x = [1.0, 2, 3], y = [0.0, 0, 0], g = [1.0, 10, 100], dx = [0.0, 0, 0]
+    var shape: [Int64] = [3]
+    var err = [CChar](repeating: 0, count: 256)
+    shape.withUnsafeBufferPointer { s in
+      var input = ncl_array_t(data: &x, shape: s.baseAddress, rank: 1, count: 3)
+      var output = ncl_array_t(data: &y, shape: s.baseAddress, rank: 1, count: 3)
+      XCTAssertEqual(def.forward(def.user_data, &input, 1, &output, &err, 256), 0)
+      var gradient = ncl_array_t(data: &g, shape: s.baseAddress, rank: 1, count: 3)
+      var inputGradient = ncl_array_t(data: &dx, shape: s.baseAddress, rank: 1, count: 3)
+      XCTAssertEqual(def.vjp(def.user_data, &input, 1, &output, &gradient, &inputGradient, &err, 256), 0)
+      // A shape the closure refuses: its error comes back as a status and a message.
+      var scalarShape: Int64 = 1
+      var bad = ncl_array_t(data: &x, shape: &scalarShape, rank: 1, count: 1)
+      XCTAssertEqual(def.vjp(def.user_data, &bad, 1, &output, &gradient, &inputGradient, &err, 256), ncl_status_t(NCL_ERROR_INVALID_ARGUMENT))
+    }
+    XCTAssertEqual(y, [2, 4, 6])
+    XCTAssertEqual(dx, [2, 20, 200])
+    XCTAssertEqual(String(cString: err), "wrong shape [1]")
+  }
 }
