@@ -175,8 +175,8 @@ typedef struct ncl_problem {
   double flux_tau;             /* telescoping scale; 0 = 1 */
   uint32_t divergence_free;    /* 1: add the learned divergence-free term (needs D >= 2) */
   /* Advisory: the number of points per expectation the plugin draws each step, eg: 256. The host
-   * draws no batches itself (the plugin does, through the routine table); it shows this value in
-   * the run's banner and checkpoint. */
+   * draws no batches itself (the plugin does, through the routine table); nclhost shows this
+   * value in the run's banner. */
   uint32_t batch_size;
 
   /* ABI 1.2 and later: append new members below this line. */
