@@ -70,6 +70,81 @@ extension NCLModel {
   ) throws -> Trajectory<Scalar> {
     let stepper = try IntegrationStepper(
       model: self, start: start, steps: steps, noise: noise, method: method ?? (noise.isZero ? .rk4 : .eulerMaruyama))
+    return try stepper.path(from: start, startTime: startTime, endTime: endTime, steps: steps, recordingAt: times, using: &generator)
+  }
+}
+
+/// One step of an integration scheme along a drift, for a batch of particles: the model's drift
+/// in its own units, or any other (a problem's units, see `ProblemUnits.integratePath`).
+struct IntegrationStepper<Scalar: TensorScalar> {
+  /// The drift at a time for states [batch, D], a constant.
+  let drift: (_ time: Double, _ x: Tensor<Scalar>) -> Tensor<Scalar>
+  /// g at a time, in the units of the states per square root of the time's unit.
+  let noise: (_ time: Double) -> Double
+  let method: IntegrationMethod
+  let batch: Int
+  let dimension: Int
+
+  /// Validates the arguments shared by every integration.
+  init(
+    start: Tensor<Scalar>, dimension: Int, steps: Int, noiseIsZero: Bool, method: IntegrationMethod,
+    noise: @escaping (Double) -> Double, drift: @escaping (Double, Tensor<Scalar>) -> Tensor<Scalar>
+  ) throws {
+    guard steps >= 1 else { throw NCLError.invalidArgument("integration needs at least 1 step, got \(steps)") }
+    guard start.rank == 2, start.shape[1] == dimension else {
+      throw NCLError.invalidArgument("start states must have shape [batch, \(dimension)], got \(start.shape)")
+    }
+    if method != .eulerMaruyama && !noiseIsZero {
+      throw NCLError.invalidArgument("\(method.rawValue) integrates the ODE only (g = 0); use euler-maruyama for g > 0")
+    }
+    self.drift = drift
+    self.noise = noise
+    self.method = method
+    self.dimension = dimension
+    batch = start.shape[0]
+  }
+
+  /// Along the model's drift for `noise`, in model time and coordinates, on constant parameters.
+  init(model: NCLModel<Scalar>, start: Tensor<Scalar>, steps: Int, noise: NoiseSchedule, method: IntegrationMethod) throws {
+    let constant = model.detached(), batch = start.shape[0]
+    try self.init(
+      start: start, dimension: model.dimension, steps: steps, noiseIsZero: noise.isZero, method: method,
+      noise: { noise($0) },
+      drift: { time, x in
+        constant.fields(t: Tensor(repeating: Scalar(time), shape: [batch, 1]), x: x.detached(), differentiable: false)
+          .drift(noise: noise).detached()
+      })
+  }
+
+  /// x after one step of size h (either sign) from `time`.
+  func step(_ x: Tensor<Scalar>, from time: Double, by h: Double, using generator: inout SeededGenerator) -> Tensor<Scalar> {
+    let dt = Scalar(h)
+    switch method {
+    case .eulerMaruyama:
+      let g = Scalar(noise(time))
+      let next = x + dt * drift(time, x)
+      guard g != 0 else { return next }
+      return next + Tensor<Scalar>.randomNormal(
+        [batch, dimension], scale: g * Scalar(Swift.abs(h)).squareRoot(), using: &generator)
+    case .heun:
+      let k1 = drift(time, x)
+      let k2 = drift(time + h, x + dt * k1)
+      return x + (dt / 2) * (k1 + k2)
+    case .rk4:
+      let k1 = drift(time, x)
+      let k2 = drift(time + h / 2, x + (dt / 2) * k1)
+      let k3 = drift(time + h / 2, x + (dt / 2) * k2)
+      let k4 = drift(time + h, x + dt * k3)
+      return x + (dt / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
+    }
+  }
+
+  /// The states at `times` of particles `start` integrated in `steps` equal steps from `startTime`
+  /// toward `endTime` (see `NCLModel.integrate(from:startTime:endTime:steps:noise:method:recordingAt:using:)`).
+  func path(
+    from start: Tensor<Scalar>, startTime: Double, endTime: Double, steps: Int, recordingAt times: [Double],
+    using generator: inout SeededGenerator
+  ) throws -> Trajectory<Scalar> {
     guard !times.isEmpty else { throw NCLError.invalidArgument("integration needs at least one time to record") }
     let (lower, upper) = (Swift.min(startTime, endTime), Swift.max(startTime, endTime))
     if let outside = times.first(where: { !($0 >= lower && $0 <= upper) }) {
@@ -97,12 +172,12 @@ extension NCLModel {
       }
     }
     recordGridPoint(0)
-    for step in 0..<steps where next < times.count {
-      let time = startTime + Double(step) * h
+    for k in 0..<steps where next < times.count {
+      let time = startTime + Double(k) * h
       var from = time
-      while next < times.count && positions[next] == (step, false) {
+      while next < times.count && positions[next] == (k, false) {
         let stop = times[next]
-        x = stepper.step(x, from: from, by: stop - from, using: &generator)
+        x = step(x, from: from, by: stop - from, using: &generator)
         from = stop
         while next < times.count && times[next] == stop {
           states[next] = x
@@ -110,60 +185,9 @@ extension NCLModel {
         }
       }
       if next == times.count { break }
-      x = stepper.step(x, from: from, by: from == time ? h : time + h - from, using: &generator)
-      recordGridPoint(step + 1)
+      x = step(x, from: from, by: from == time ? h : time + h - from, using: &generator)
+      recordGridPoint(k + 1)
     }
     return Trajectory(times: times, states: states.map { $0! })
-  }
-}
-
-/// One step of an integration scheme along a model's drift, for a batch of particles.
-private struct IntegrationStepper<Scalar: TensorScalar> {
-  let model: NCLModel<Scalar>
-  let noise: NoiseSchedule
-  let method: IntegrationMethod
-  let batch: Int
-
-  /// Validates the arguments shared by every integration; keeps a constant copy of the model.
-  init(model: NCLModel<Scalar>, start: Tensor<Scalar>, steps: Int, noise: NoiseSchedule, method: IntegrationMethod) throws {
-    guard steps >= 1 else { throw NCLError.invalidArgument("integration needs at least 1 step, got \(steps)") }
-    guard start.rank == 2, start.shape[1] == model.dimension else {
-      throw NCLError.invalidArgument("start states must have shape [batch, \(model.dimension)], got \(start.shape)")
-    }
-    if method != .eulerMaruyama && !noise.isZero {
-      throw NCLError.invalidArgument("\(method.rawValue) integrates the ODE only (g = 0); use euler-maruyama for g > 0")
-    }
-    self.model = model.detached()
-    self.noise = noise
-    self.method = method
-    batch = start.shape[0]
-  }
-
-  func drift(_ time: Double, _ x: Tensor<Scalar>) -> Tensor<Scalar> {
-    let fields = model.fields(t: Tensor(repeating: Scalar(time), shape: [batch, 1]), x: x.detached(), differentiable: false)
-    return fields.drift(noise: noise).detached()
-  }
-
-  /// x after one step of size h (either sign) from `time`.
-  func step(_ x: Tensor<Scalar>, from time: Double, by h: Double, using generator: inout SeededGenerator) -> Tensor<Scalar> {
-    let dt = Scalar(h)
-    switch method {
-    case .eulerMaruyama:
-      let g = Scalar(noise(time))
-      let next = x + dt * drift(time, x)
-      guard g != 0 else { return next }
-      return next + Tensor<Scalar>.randomNormal(
-        [batch, model.dimension], scale: g * Scalar(Swift.abs(h)).squareRoot(), using: &generator)
-    case .heun:
-      let k1 = drift(time, x)
-      let k2 = drift(time + h, x + dt * k1)
-      return x + (dt / 2) * (k1 + k2)
-    case .rk4:
-      let k1 = drift(time, x)
-      let k2 = drift(time + h / 2, x + (dt / 2) * k1)
-      let k3 = drift(time + h / 2, x + (dt / 2) * k2)
-      let k4 = drift(time + h, x + dt * k3)
-      return x + (dt / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
-    }
   }
 }

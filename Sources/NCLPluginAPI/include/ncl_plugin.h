@@ -421,9 +421,10 @@ typedef struct ncl_host_api {
    * horizon; times may decrease for backward integration of the ODE), and returns the states at
    * every requested time, [count, B, D] (row 0 is x0). g is the problem's noise schedule when
    * noise is NULL, else *noise (struct_size, kind, start and end as in ncl_problem_t, in the units
-   * of the horizon); u_g is the model's drift for that g. `steps` steps in all, spread over the
-   * intervals in proportion to their length (at least one each): RK4 when g = 0 everywhere,
-   * else Euler-Maruyama with increments from the host's seeded stream. Constant result. [eval]
+   * of the horizon); u_g is the model's drift for that g. `steps` equal steps over
+   * [times[0], times[count - 1]], a requested time inside a step splitting it: RK4 when g = 0
+   * everywhere, else Euler-Maruyama (forward in time only) with increments from the host's
+   * seeded stream. Constant result. [eval]
    * [train-step] Rationale: paths for pictures, costs along simulated trajectories and checks of
    * the learned SDE against exact samples. */
   ncl_tensor_t *(*integrate_path)(const struct ncl_host *host, const ncl_tensor_t *x0, const double *times, int32_t count,
