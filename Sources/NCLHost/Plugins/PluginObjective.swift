@@ -106,8 +106,9 @@ public final class PluginObjective: TrainingObjective {
 
   private func failure(_ call: String, _ status: Int32) -> PluginError {
     let own = String(cString: errorBuffer)
-    let host = bridge.lastError
-    let message = [own, host.map { "host: \($0)" }].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "; ")
+    // Plugins usually quote last_error() in their own message; the host's error then goes once.
+    let host = bridge.lastError.flatMap { $0.isEmpty || own.contains($0) ? nil : "host: \($0)" }
+    let message = [own, host].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "; ")
     return PluginError(plugin: library.descriptor.name, call: call, status: status, message: message.isEmpty ? "(no message)" : message)
   }
 

@@ -105,6 +105,20 @@ final class PluginObjectiveTests: XCTestCase {
     }
   }
 
+  /// The fixture fails the step with last_error() as its own message: the host's error, which is
+  /// the same text, must not be appended a second time ("X; host: X").
+  func testHostErrorQuotedByThePluginIsPrintedOnce() throws {
+    let o = try objective([("mode", "stale_handle")])
+    let model = try NCLModel<Float>(configuration: o.problem.model, seed: 1)
+    var g = SeededGenerator(seed: 1)
+    _ = try o.loss(model: model, step: 1, generator: &g)
+    XCTAssertThrowsError(try o.loss(model: model, step: 2, generator: &g)) { error in
+      let text = "\(error)"
+      XCTAssertEqual(text.components(separatedBy: "invalid tensor handle").count - 1, 1, text)
+      XCTAssertFalse(text.contains("host:"), text)
+    }
+  }
+
   /// A plugin working on [0, 30] sees times in its units: fields at tau = 15 are the model's at
   /// t = 0.5, with rates and velocities per unit of tau (divided by 30) and g in those units.
   func testTimeHorizonMapsOntoTheModelsUnitInterval() throws {
