@@ -245,6 +245,23 @@ final class NCLHostCommandTests: XCTestCase {
     XCTAssertEqual(result.stderr, "")
   }
 
+  /// `--` ends the options so that arguments may start with '-'; it is not an argument itself.
+  func testCallAcceptsDoubleDashBeforeTheArguments() throws {
+    let library = try PluginFixtures.library("Examples/c-plugin/gaussian_transport.c", name: "gaussian_transport",
+                                             subdirectory: "cli-example")
+    let folder = library.deletingLastPathComponent().path
+    for arguments in [["--plugin-path", folder, "--", "2", "-1", "0.5", "1", "1"],
+                      ["2", "--plugin-path", folder, "--", "-1", "0.5", "1", "1"]] {
+      let result = try nclhost(["call", "GaussianTransport", "gaussian_w2"] + arguments)
+      result.assertExit(0)
+      XCTAssertEqual(result.stdout, "8.5\n", result.summary)
+    }
+    // Only the first `--` separates: a second one is an argument (here one too many).
+    let extra = try nclhost(["call", "GaussianTransport", "gaussian_w2", "--plugin-path", folder, "--", "2", "-1", "0.5", "1", "1", "--"])
+    extra.assertFailed()
+    XCTAssertTrue(extra.stderr.contains("takes 5 argument(s) (d(idddd)), got 6"), extra.stderr)
+  }
+
   // MARK: - plot, Ctrl-C
 
   func testPlotWritesThreePNGs() throws {
