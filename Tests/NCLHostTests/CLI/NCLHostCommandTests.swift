@@ -223,6 +223,29 @@ final class NCLHostCommandTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
   }
 
+  /// Every command that reads a checkpoint names a missing one plainly, without Foundation's error dump.
+  func testMissingCheckpointIsNamedPlainly() throws {
+    let folder = scratch()
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let missing = folder.appendingPathComponent("nope.ncl").path
+    let points = folder.appendingPathComponent("points.csv")
+    try "t,x1\n0.5,0\n".write(to: points, atomically: true, encoding: .utf8)
+    let commands: [[String]] = [
+      ["eval"] + (try pluginPath()), ["sample"], ["fields", "--input", points.path], ["plot", "--output", folder.path],
+    ]
+    for command in commands {
+      let result = try nclhost(command + ["--checkpoint", missing])
+      result.assertFailed()
+      XCTAssertTrue(result.stderr.contains("no checkpoint at \(missing)"), result.summary)
+      XCTAssertTrue(result.stderr.contains("--checkpoint"), result.summary)
+      XCTAssertFalse(result.stderr.contains("Domain="), "raw Foundation error: \(result.summary)")
+      XCTAssertEqual(result.stdout, "", result.summary)
+    }
+    let directory = try nclhost(["sample", "--checkpoint", folder.path])
+    directory.assertFailed()
+    XCTAssertTrue(directory.stderr.contains("is a directory"), directory.summary)
+  }
+
   func testEvalPrintsThePluginsMetric() throws {
     let b = scratch()
     try train(steps: 12, out: b)
