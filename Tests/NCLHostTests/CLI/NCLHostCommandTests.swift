@@ -210,6 +210,84 @@ final class NCLHostCommandTests: XCTestCase {
     }
   }
 
+  func testFieldsOnlyWritesTheNamedFieldsInTheirOrder() throws {
+    let b = scratch()
+    try train(steps: 3, out: b)
+    let checkpoint = b.appendingPathComponent("checkpoint.ncl").path
+    let input = b.appendingPathComponent("points.csv")
+    try "t,x1\n0.5,0.25\n0.1,-1\n0.9,2\n".write(to: input, atomically: true, encoding: .utf8)
+    let all = try nclhost(["fields", "--checkpoint", checkpoint, "--input", input.path])
+    all.assertExit(0)
+    let some = try nclhost(["fields", "--checkpoint", checkpoint, "--input", input.path, "--only", "score,log_density,score"])
+    some.assertExit(0)
+    let allLines = all.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    let someLines = some.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    XCTAssertEqual(someLines.first, ["t", "x1", "score_1", "log_density"], some.stdout)
+    XCTAssertEqual(someLines.count, 4, some.stdout)
+    for (full, part) in zip(allLines.dropFirst(), someLines.dropFirst()) {
+      // t, x1, log_density, score_1, ... in the full table.
+      XCTAssertEqual(part, [full[0], full[1], full[3], full[2]], "the fields differ from the full table's")
+    }
+    let density = try nclhost(["fields", "--checkpoint", checkpoint, "--input", input.path, "--only", "log_density"])
+    density.assertExit(0)
+    let densityLines = density.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    XCTAssertEqual(densityLines.first, ["t", "x1", "log_density"])
+    for (full, part) in zip(allLines.dropFirst(), densityLines.dropFirst()) {
+      XCTAssertEqual(Double(part[2])!, Double(full[2])!, accuracy: 1e-5 * max(1, abs(Double(full[2])!)))
+    }
+  }
+
+  func testFieldsRefusesAnUnknownFieldName() throws {
+    let result = try nclhost(["fields", "--input", "points.csv", "--only", "log_density,speed"])
+    result.assertExit(64)
+    XCTAssertTrue(result.stderr.contains("--only: unknown field 'speed'; valid fields: log_density, score, velocity, drift, flux"),
+                  result.stderr)
+  }
+
+  func testFieldsRefusesColumnsItDoesNotRead() throws {
+    let b = scratch()
+    try train(steps: 3, out: b)
+    let input = b.appendingPathComponent("points.csv"), output = b.appendingPathComponent("F.csv")
+    try "t,x1,weight\n0.5,0.25,3\n".write(to: input, atomically: true, encoding: .utf8)
+    let result = try nclhost(["fields", "--checkpoint", b.appendingPathComponent("checkpoint.ncl").path,
+                              "--input", input.path, "--output", output.path])
+    result.assertFailed()
+    XCTAssertTrue(result.stderr.contains("\(input.path): unknown column 'weight'"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("exactly the columns t, x1"), result.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
+  }
+
+  /// `sample` and `fields` read each tensor out once, so 8 times the points take about 8 times as
+  /// long (in a debug build, 20k -> 160k points: 5.2-5.5 times for sample, 6.7-7.8 for fields,
+  /// with the fixed start-up cost; 18 times for sample when every element read copied the whole
+  /// tensor). The bounds leave room for a busy machine; a ratio over its bound is measured once
+  /// more before it fails.
+  func testSampleAndFieldsTakeTimeLinearInThePoints() throws {
+    let b = scratch()
+    try train(steps: 3, out: b)
+    let checkpoint = b.appendingPathComponent("checkpoint.ncl").path
+    func seconds(_ arguments: [String]) throws -> Double {
+      let clock = ContinuousClock()
+      let start = clock.now
+      try nclhost(arguments).assertExit(0)
+      return (clock.now - start) / .seconds(1)
+    }
+    func sample(_ count: Int) throws -> Double {
+      try seconds(["sample", "--checkpoint", checkpoint, "--count", "\(count)", "--output", b.appendingPathComponent("S\(count).csv").path])
+    }
+    func fields(_ count: Int) throws -> Double {
+      let points = b.appendingPathComponent("S\(count).csv").path
+      if !FileManager.default.fileExists(atPath: points) { _ = try sample(count) }
+      return try seconds(["fields", "--checkpoint", checkpoint, "--input", points, "--output", points + ".out"])
+    }
+    for (name, measure, small, bound) in [("sample", sample, 20_000, 12.0), ("fields", fields, 20_000, 14.0)] {
+      let base = try min(measure(small), measure(small))
+      var large = try measure(8 * small)
+      if large > bound * base { large = min(large, try measure(8 * small)) }
+      XCTAssertLessThan(large, bound * base, "\(name): \(small) points in \(base) s, \(8 * small) in \(large) s")
+    }
+  }
+
   func testFieldsNamesTheFileAndLineOfABadValue() throws {
     let b = scratch()
     try train(steps: 3, out: b)
