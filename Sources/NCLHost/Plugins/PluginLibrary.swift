@@ -4,7 +4,7 @@ import NCLPluginAPI
 
 /// A plugin loaded with dlopen. Loading goes in a fixed order with one error per step:
 /// open, find `ncl_plugin_entry`, call it, check the ABI version, check `struct_size`, check the
-/// mandatory fields. The library is never closed: a Swift plugin registers runtime metadata that
+/// mandatory fields, parse every parameter's default value. The library is never closed: a Swift plugin registers runtime metadata that
 /// must outlive it, so unloading is unsafe; a plugin that fails validation simply stays out of
 /// the registry.
 public final class PluginLibrary {
@@ -33,6 +33,7 @@ public final class PluginLibrary {
     guard let raw = entry() else { throw PluginLoadError.nullDescriptor(path: absolute) }
     self.raw = raw
     descriptor = try PluginDescriptor(reading: raw, path: absolute)
+    try descriptor.checkDefaults(path: absolute)
   }
 
   /// Calls an extra entry point declared in the descriptor.

@@ -53,6 +53,44 @@ final class NCLHostCommandTests: XCTestCase {
     XCTAssertTrue(row("scale").joined(separator: " ").hasSuffix("standard deviation of the target"), result.stdout)
   }
 
+  /// `list` shows each library that failed to load with its reason, and those that are not plugins.
+  func testListShowsLibrariesThatFailedWithTheirReasons() throws {
+    let libraries = try PluginFixtures.brokenLibraries(subdirectory: "cli-broken")
+    let result = try nclhost(["list", "--plugin-path", libraries["not-elf"]!.deletingLastPathComponent().path])
+    result.assertExit(0)
+    let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    XCTAssertTrue(lines.contains("Failed to load (\(libraries.count - 1)):"), result.stdout)
+    for (kind, url) in libraries where kind != "no-entry" {
+      guard let index = lines.firstIndex(of: "  \(url.path)") else { XCTFail("\(kind) not listed:\n\(result.stdout)"); continue }
+      let reason = index + 1 < lines.count ? lines[index + 1] : ""
+      XCTAssertTrue(reason.hasPrefix("    ") && reason.count > 10, "\(kind): no reason under its path:\n\(result.stdout)")
+    }
+    XCTAssertTrue(result.stdout.contains("Not plugins (no ncl_plugin_entry symbol), skipped:\n  \(libraries["no-entry"]!.path)\n"),
+                  result.stdout)
+    XCTAssertFalse(result.stdout.contains("warning:"), result.stdout)
+  }
+
+  /// run, info and call on a name that is not found name the failed libraries that could be it.
+  func testUnknownNameNamesTheLibrariesThatFailed() throws {
+    let libraries = try PluginFixtures.brokenLibraries(subdirectory: "cli-broken")
+    let folder = libraries["not-elf"]!.deletingLastPathComponent().path
+    let run = try nclhost(["run", "MissingDependency", "--steps", "1", "--out", scratch().path, "--plugin-path", folder])
+    run.assertFailed()
+    XCTAssertTrue(run.stderr.contains("no plugin named 'MissingDependency'"), run.stderr)
+    XCTAssertTrue(run.stderr.contains("\(libraries["missing-dependency"]!.path)\n    cannot open as a shared library: " +
+                                      "libncl_fixture_dependency.so: cannot open shared object file"), run.stderr)
+    XCTAssertFalse(run.stderr.contains("libwrong_abi.so"), "only the library named like the plugin:\n\(run.stderr)")
+
+    let info = try nclhost(["info", "bad_default", "--plugin-path", folder])
+    info.assertFailed()
+    XCTAssertTrue(info.stderr.contains("\(libraries["bad-default"]!.path)\n    invalid descriptor: params[0]"), info.stderr)
+
+    let call = try nclhost(["call", "Nothing", "f", "--plugin-path", folder])
+    call.assertFailed()
+    XCTAssertTrue(call.stderr.contains("These libraries failed to load; it could be one of them:"), call.stderr)
+    for (kind, url) in libraries where kind != "no-entry" { XCTAssertTrue(call.stderr.contains(url.path), "\(kind):\n\(call.stderr)") }
+  }
+
   // MARK: - run: argument errors
 
   func testUnknownParameterIsNamedWithoutASillySuggestion() throws {
