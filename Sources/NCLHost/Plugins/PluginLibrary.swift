@@ -30,7 +30,10 @@ public final class PluginLibrary {
       throw PluginLoadError.missingEntryPoint(path: absolute)
     }
     let entry = unsafeBitCast(symbol, to: (@convention(c) () -> UnsafePointer<ncl_plugin_descriptor_t>?).self)
-    guard let raw = entry() else { throw PluginLoadError.nullDescriptor(path: absolute) }
+    PluginCallTrace.enter(absolute, Self.entrySymbol)
+    let returned = entry()
+    PluginCallTrace.leave()
+    guard let raw = returned else { throw PluginLoadError.nullDescriptor(path: absolute) }
     self.raw = raw
     descriptor = try PluginDescriptor(reading: raw, path: absolute)
     try descriptor.checkDefaults(path: absolute)
@@ -47,6 +50,8 @@ public final class PluginLibrary {
       throw NCLError.invalidArgument("\(path): function '\(name)' declares symbol '\(function.symbol)', which the library does not export")
     }
     let values = try ForeignCall.arguments(words, for: function.signature, function: name)
+    PluginCallTrace.enter(descriptor.name, "call \(name)")
+    defer { PluginCallTrace.leave() }
     return try ForeignCall.call(symbol, signature: function.signature, values: values)
   }
 }

@@ -59,6 +59,8 @@ public final class PluginObjective: TrainingObjective {
     let errorBuffer = self.errorBuffer, bridge = self.bridge
     errorBuffer.initialize(repeating: 0, count: Int(NCL_MESSAGE_SIZE))
     var out: UnsafeMutablePointer<ncl_objective_t>?
+    PluginCallTrace.enter(name, "create")
+    defer { PluginCallTrace.leave() }
     let status = cValues.withUnsafeBufferPointer { buffer -> ncl_status_t in
       var params = ncl_params_t(struct_size: UInt32(MemoryLayout<ncl_params_t>.stride), count: UInt32(values.count), values: buffer.baseAddress)
       return bridge.withCall { library.raw.pointee.create(bridge.host, &params, &out, errorBuffer, Int(NCL_MESSAGE_SIZE)) }
@@ -97,6 +99,8 @@ public final class PluginObjective: TrainingObjective {
   }
 
   deinit {
+    PluginCallTrace.enter(library.descriptor.name, "destroy")
+    defer { PluginCallTrace.leave() }
     objective.pointee.destroy(objective)
     errorBuffer.deallocate()
   }
@@ -135,7 +139,9 @@ public final class PluginObjective: TrainingObjective {
   }
 
   public func loss(model: NCLModel<Float>, step: Int, generator: inout SeededGenerator) throws -> (loss: Tensor<Float>, terms: [String: Double]) {
-    try call(model: model, differentiable: true, generator: &generator) {
+    PluginCallTrace.enter(library.descriptor.name, "loss", step: step)
+    defer { PluginCallTrace.leave() }
+    return try call(model: model, differentiable: true, generator: &generator) {
       var info = ncl_step_info_t(
         struct_size: UInt32(MemoryLayout<ncl_step_info_t>.stride), step: Int64(step), total_steps: Int64(totalSteps))
       var handle: OpaquePointer?
@@ -154,6 +160,8 @@ public final class PluginObjective: TrainingObjective {
     guard let evaluate = objective.pointee.evaluate else { return [:] }
     final class Sink { var metrics: [String: Double] = [:] }
     let sink = Sink()
+    PluginCallTrace.enter(library.descriptor.name, "evaluate")
+    defer { PluginCallTrace.leave() }
     return try call(model: model.detached(), differentiable: false, generator: &generator) {
       var cSink = ncl_metric_sink_t(sink_data: Unmanaged.passUnretained(sink).toOpaque()) { sink, name, value in
         guard let sink, let name else { return }

@@ -47,7 +47,7 @@ final class NCLHostCommandTests: XCTestCase {
     func row(_ name: String) -> [String] {
       lines.first { $0.hasPrefix("  \(name) ") }.map { $0.split(separator: " ").map(String.init) } ?? []
     }
-    XCTAssertEqual(row("mode").prefix(3), ["mode", "ok|crash|nan|stale_handle|fail_create", "ok"], result.stdout)
+    XCTAssertEqual(row("mode").prefix(3), ["mode", "ok|crash|nan|stale_handle|fail_create|crash_create|crash_evaluate", "ok"], result.stdout)
     XCTAssertEqual(row("data").prefix(3), ["data", "path", "\"\""], result.stdout)
     XCTAssertEqual(row("scale").prefix(5), ["scale", "float", "[0.1,", "10]", "1"], result.stdout)
     XCTAssertTrue(row("scale").joined(separator: " ").hasSuffix("standard deviation of the target"), result.stdout)
@@ -130,11 +130,54 @@ final class NCLHostCommandTests: XCTestCase {
     XCTAssertTrue(result.stderr.contains("the plugin 'Fixture' crashed"), result.stderr)
     XCTAssertTrue(result.stderr.contains("signal 11"), result.stderr)
     XCTAssertTrue(result.stderr.contains("host is unaffected"), result.stderr)
+    // The call and step, and the child's backtrace, whose first frame is in the plugin.
+    XCTAssertTrue(result.stderr.contains("crashed in its isolated process during loss at step 3 (signal 11"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("Backtrace of the isolated process:\n"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("libfixture.so"), "no frame in the plugin:\n\(result.stderr)")
+    // What the child printed before it crashed is not lost in its buffer.
+    XCTAssertTrue(result.stdout.hasPrefix("nclhost \(NCLVersion.string): Fixture 0.0.1"), result.stdout)
     XCTAssertFalse(result.stdout.contains("done:"), "the run went on after the plugin crashed:\n\(result.stdout)")
     let checkpoint = try Checkpoint.read(from: out.appendingPathComponent("checkpoint.ncl"))
     XCTAssertEqual(checkpoint.step, 2, "the checkpoint written before the crash at step 3")
     XCTAssertEqual(checkpoint.metadata["param.mode"], "crash")
     XCTAssertNoThrow(try checkpoint.makeModel())
+  }
+
+  /// The crash report names the call the plugin crashed in: create, evaluate (with the step) or an
+  /// extra function; `eval` names the checkpoint's step.
+  func testIsolatedCrashNamesTheCallAndStep() throws {
+    let out = scratch()
+    let create = try nclhost(["run", "Fixture", "--set", "mode=crash_create", "--isolate", "--steps", "2", "--out", out.path] + pluginPath())
+    create.assertExit(70)
+    XCTAssertTrue(create.stderr.contains("the plugin 'Fixture' crashed in its isolated process during create (signal 11"), create.stderr)
+
+    let evaluate = try nclhost(["run", "Fixture", "--set", "mode=crash_evaluate", "--isolate", "--steps", "4", "--out", out.path,
+                                "--checkpoint-every", "1"] + pluginPath())
+    evaluate.assertExit(70)
+    XCTAssertTrue(evaluate.stderr.contains("during evaluate at step 4 (signal 11"), evaluate.stderr)
+    let checkpoint = out.appendingPathComponent("checkpoint.ncl")
+    let step = try Checkpoint.read(from: checkpoint).step
+    let eval = try nclhost(["eval", "--checkpoint", checkpoint.path, "--isolate"] + pluginPath())
+    eval.assertExit(70)
+    XCTAssertTrue(eval.stderr.contains("during evaluate at step \(step) (signal 11"), eval.stderr)
+    XCTAssertTrue(eval.stderr.contains("Backtrace of the isolated process:"), eval.stderr)
+
+    let call = try nclhost(["call", "Fixture", "crash", "1", "--isolate"] + pluginPath())
+    call.assertExit(70)
+    XCTAssertTrue(call.stderr.contains("during call crash (signal 11"), call.stderr)
+  }
+
+  /// The child gets the command line without --isolate, except where --isolate follows `--` (an argument there).
+  func testIsolatedCallKeepsItsArguments() throws {
+    let library = try PluginFixtures.library("Examples/c-plugin/gaussian_transport.c", name: "gaussian_transport",
+                                             subdirectory: "cli-example")
+    let folder = library.deletingLastPathComponent().path
+    let good = try nclhost(["call", "GaussianTransport", "gaussian_w2", "--isolate", "--plugin-path", folder, "--", "2", "-1", "0.5", "1", "1"])
+    good.assertExit(0)
+    XCTAssertEqual(good.stdout, "8.5\n", good.summary)
+    let bad = try nclhost(["call", "GaussianTransport", "gaussian_w2", "--isolate", "--plugin-path", folder, "--", "2", "-1", "0.5", "1", "--isolate"])
+    bad.assertExit(1)
+    XCTAssertTrue(bad.stderr.contains("'--isolate' is not a number"), bad.summary)
   }
 
   /// Why --isolate exists: without it a crashing plugin takes the host down with it.
