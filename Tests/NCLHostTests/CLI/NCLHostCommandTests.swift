@@ -458,6 +458,25 @@ final class NCLHostCommandTests: XCTestCase {
       XCTAssertEqual(Array(data.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "\(name) is not a PNG")
       XCTAssertTrue(result.stdout.contains(name), result.stdout)
     }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: pictures.appendingPathComponent("drift.png").path),
+                   "no drift picture without noise: it would be the velocity")
+  }
+
+  /// With --noise g the drift of the SDE with noise g (the control) is drawn too, next to the velocity.
+  func testPlotWithNoiseDrawsTheDrift() throws {
+    let out = scratch()
+    try nclhost(["run", "Fixture", "--steps", "3", "--out", out.path] + pluginPath()).assertExit(0)
+    let pictures = out.appendingPathComponent("plots")
+    let result = try nclhost(["plot", "--checkpoint", out.appendingPathComponent("checkpoint.ncl").path,
+                              "--output", pictures.path, "--paths", "10", "--noise", "0.5"])
+    result.assertExit(0)
+    for name in ["density.png", "velocity.png", "drift.png", "trajectories.png"] {
+      XCTAssertTrue(result.stdout.contains("wrote \(pictures.appendingPathComponent(name).path)\n"), result.stdout)
+      let data = try Data(contentsOf: pictures.appendingPathComponent(name))
+      XCTAssertEqual(Array(data.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "\(name) is not a PNG")
+    }
+    let velocity = try Data(contentsOf: pictures.appendingPathComponent("velocity.png"))
+    XCTAssertNotEqual(try Data(contentsOf: pictures.appendingPathComponent("drift.png")), velocity, "the drift differs from the velocity for g > 0")
   }
 
   /// Ctrl-C finishes the current step, writes a checkpoint there and exits 130; --resume continues.
