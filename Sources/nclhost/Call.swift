@@ -13,8 +13,17 @@ extension NCLHostCommand {
     @Argument(help: "Function name (see `nclhost info PLUGIN`).")
     var function: String
 
-    @Argument(parsing: .allUnrecognized, help: "Arguments, converted to the declared types.")
+    @Argument(parsing: .allUnrecognized, help: "Arguments, converted to the declared types (put them after `--` when one starts with '-').")
     var arguments: [String] = []
+
+    /// The function's arguments. ArgumentParser keeps the `--` that ends the options among the
+    /// unrecognized words; it separates, it is not an argument (a second `--` is one).
+    var functionArguments: [String] {
+      guard let terminator = arguments.firstIndex(of: "--") else { return arguments }
+      var words = arguments
+      words.remove(at: terminator)
+      return words
+    }
 
     @OptionGroup var plugins: PluginOptions
 
@@ -23,7 +32,7 @@ extension NCLHostCommand {
 
     func run() throws {
       if isolate && !Isolation.isChild { return try Isolation.runInChild(plugin: plugin) }
-      let result = try plugins.plugin(plugin).call(function: function, arguments: arguments)
+      let result = try plugins.plugin(plugin).call(function: function, arguments: functionArguments)
       if result != .void { print(result) }
     }
   }

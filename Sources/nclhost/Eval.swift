@@ -23,6 +23,7 @@ extension NCLHostCommand {
       let saved = RunMetadata(checkpoint.metadata)
       guard let name = saved.plugin else { throw NCLError.invalidArgument("\(source.checkpoint) does not name the plugin it was trained with") }
       if isolate && !Isolation.isChild { return try Isolation.runInChild(plugin: name) }
+      PluginCallTrace.step = checkpoint.step  // what a crash report names
       let library = try plugins.plugin(name)
       let objective = try PluginObjective(library: library, values: try library.descriptor.resolve(saved.parameters.map { (key: $0.key, value: $0.value) }))
       var generator = SeededGenerator(seed: seed)

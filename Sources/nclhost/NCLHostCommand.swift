@@ -10,4 +10,9 @@ struct NCLHostCommand: ParsableCommand {
     version: NCLVersion.string,
     subcommands: [Demo.self, List.self, Info.self, Run.self, Eval.self, Sample.self, Fields.self, Plot.self, Call.self],
     defaultSubcommand: Demo.self)
+
+  static func main() {
+    Isolation.prepareChild()  // nothing unless this process is the child of --isolate
+    main(nil)
+  }
 }

@@ -10,7 +10,9 @@ extension NCLHostCommand {
       discussion: """
         Writes DIR/density.png (a row of heatmaps of rho_t for D = 2; the density curve for D = 1; \
         marginals of x1 and x2 otherwise), DIR/velocity.png or DIR/flux.png (arrows over the density at \
-        --time) and DIR/trajectories.png (paths from exact t = 0 samples, colored by time).
+        --time, scaled by the rho-weighted 90th percentile of their length), DIR/drift.png for --noise g > 0 \
+        (the drift j/rho + g^2/2 grad log rho of the SDE with noise g: the control) and DIR/trajectories.png \
+        (paths from exact t = 0 samples, colored by time).
         """)
 
     @OptionGroup var source: CheckpointOptions
@@ -24,7 +26,7 @@ extension NCLHostCommand {
     @Option(help: "Time of the vector-field picture.")
     var time = 0.5
 
-    @Option(help: "Field to draw: velocity (j / rho) or flux (j).")
+    @Option(help: "Field to draw: velocity (j / rho), flux (j) or drift (j / rho + g^2/2 score for --noise g).")
     var field: Plots.Field = .velocity
 
     @Option(help: "Half-width of the square shown, [-extent, extent]^2.")
@@ -33,7 +35,7 @@ extension NCLHostCommand {
     @Option(help: "Number of sample paths.")
     var paths = 200
 
-    @Option(help: "Constant noise g of the paths (0: the probability-flow ODE).")
+    @Option(help: "Constant noise g of the paths (0: the probability-flow ODE); for g > 0 also drift.png, the drift for g.")
     var noise = 0.0
 
     @Option(help: "Seed of sampling.")
@@ -60,9 +62,15 @@ extension NCLHostCommand {
       let vectors = directory.appendingPathComponent("\(field.rawValue).png")
       let trajectories = directory.appendingPathComponent("trajectories.png")
       try Plots.densityRow(model: model, times: try panelTimes(), range: range, seed: seed, to: density)
-      try Plots.vectorField(model: model, time: time, field: field, range: range, to: vectors)
+      try Plots.vectorField(model: model, time: time, field: field, noise: .constant(noise), range: range, to: vectors)
+      var written = [density, vectors]
+      if noise > 0 && field != .drift {
+        let drift = directory.appendingPathComponent("drift.png")
+        try Plots.vectorField(model: model, time: time, field: .drift, noise: .constant(noise), range: range, to: drift)
+        written.append(drift)
+      }
       let summary = try Plots.trajectories(model: model, count: paths, noise: .constant(noise), range: range, seed: seed, to: trajectories)
-      for url in [density, vectors, trajectories] { print("wrote \(url.path)") }
+      for url in written + [trajectories] { print("wrote \(url.path)") }
       if summary.diverged > 0 {
         print("note: \(summary.diverged) of \(summary.paths) paths diverged (a state not finite or far outside the window); they are drawn while finite")
       }

@@ -33,7 +33,7 @@ extension NCLHostCommand {
       let time = self.time ?? units.horizon.upperBound
       try units.checkTime(time, "--time")
       var generator = SeededGenerator(seed: seed)
-      let x = units.dataPoints(model.sample(at: units.modelTime(time), count: count, using: &generator)).scalars
+      let x = units.dataPoints(model.sample(at: units.modelTime(time), count: count, using: &generator)).scalars  // read out once: linear in count
       let d = model.dimension
       let table = NumericTable(
         columns: ["t"] + (1...d).map { "x\($0)" },

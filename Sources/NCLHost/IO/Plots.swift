@@ -19,7 +19,16 @@ public enum Plots {
     case velocity
     /// The flux j = rho u: where mass goes; small wherever the density is.
     case flux
+    /// The drift u = j / rho + (g^2 / 2) grad log rho of the SDE with noise g (the `noise` of
+    /// `vectorField`): the control of a control problem; the velocity for g = 0.
+    case drift
   }
+
+  /// Quantile of the field's magnitude, weighted by rho_t, that spans `arrowFraction` of a grid step.
+  static let arrowQuantile = 0.9
+  static let arrowFraction = 0.9
+  /// Arrows longer than this many grid steps are clipped to it.
+  static let arrowClip = 1.5
 
   /// Rows per model evaluation.
   static let batchSize = 4096
@@ -159,26 +168,29 @@ public enum Plots {
 
   // MARK: - Vector field
 
-  /// Arrows of the probability-flow velocity j / rho or of the flux j at `time` on an
-  /// `arrows` x `arrows` grid, over a heatmap of rho_t on `resolution` x `resolution` cells.
+  /// Arrows of the probability-flow velocity j / rho, the flux j or the drift for `noise` at
+  /// `time` on an `arrows` x `arrows` grid, over a heatmap of rho_t on `resolution` x `resolution`
+  /// cells.
   ///
-  /// Arrows are centered on their grid points and scaled so that the longest one where rho is
-  /// at least 1% of its maximum spans 0.9 grid spacing; longer ones (far in the tails, where the
-  /// velocity of a flux construction can be large and matters little) are clipped to 1.5
-  /// spacings, and arrows where rho is below 1% of its maximum are drawn faint. The caption gives
-  /// the field magnitude of a one-spacing arrow. For D > 2 the picture is the slice
-  /// x3 = ... = xD = 0 (density and field there), for D = 1 the field is drawn as a curve over
-  /// the (shaded, rescaled) density.
+  /// Arrows are centered on their grid points and scaled robustly: the 90th percentile of the
+  /// field's magnitude over the grid points, weighted by rho_t (the speed that 90% of the mass on
+  /// the grid stays below), spans 0.9 grid spacing. Far in the tails the velocity of a flux
+  /// construction can be thousands of times larger than where the mass is; such values neither
+  /// set the scale nor matter much, and arrows longer than 1.5 spacings are clipped to it.
+  /// Arrows where rho is below 1% of its maximum are drawn faint. The caption gives the field
+  /// magnitude of a one-spacing arrow and says how it was chosen. For D > 2 the picture is the
+  /// slice x3 = ... = xD = 0 (density and field there), for D = 1 the field is drawn as a curve
+  /// over the (shaded, rescaled) density.
   public static func vectorField(
-    model: NCLModel<Float>, time: Double = 0.5, field: Field = .velocity, range: ClosedRange<Double> = -4...4,
-    resolution: Int = 150, arrows: Int = 21, to url: URL
+    model: NCLModel<Float>, time: Double = 0.5, field: Field = .velocity, noise: NoiseSchedule = .zero,
+    range: ClosedRange<Double> = -4...4, resolution: Int = 150, arrows: Int = 21, to url: URL
   ) throws {
     try validate(range: range, resolution: resolution)
     guard time.isFinite else { throw NCLError.invalidArgument("time must be finite, got \(time)") }
     guard arrows >= 2 && arrows <= 200 else { throw NCLError.invalidArgument("arrows per side must be in 2...200, got \(arrows)") }
     let model = model.detached()
     if model.dimension == 1 {
-      try vectorFieldCurve(model, time: time, field: field, range: range, resolution: resolution).write(to: url)
+      try vectorFieldCurve(model, time: time, field: field, noise: noise, range: range, resolution: resolution).write(to: url)
       return
     }
     let d = model.dimension, n = resolution
@@ -190,30 +202,30 @@ public enum Plots {
     for y in centers {
       for x in centers { points.append([x, y] + [Double](repeating: 0, count: d - 2)) }
     }
-    let vectors = evaluateField(model, time: time, field: field, points: points)
+    let vectors = evaluateField(model, time: time, field: field, noise: noise, points: points)
     let densities = evaluateLogDensities(model, time: time, points: points, coordinates: d).map { Double.exp($0) }
     let magnitude = vectors.map { ($0.x * $0.x + $0.y * $0.y).squareRoot() }
-    let dense = zip(magnitude, densities).filter { $0.0.isFinite && $0.1 >= 0.01 * maximum }.map(\.0)
-    let reference = max(dense.max() ?? largestFinite(magnitude), .leastNormalMagnitude)
+    let reference = arrowReference(magnitudes: magnitude, densities: densities)
 
     let side = heatmapSide(n, target: 440)
-    let name = field == .velocity ? "velocity j/rho" : "flux j"
-    let symbol = field == .velocity ? "u" : "j"
+    let (name, symbol) = fieldName(field, noise: noise)
     let layout = RowLayout(
       panels: 1, panelWidth: side, panelHeight: side, colorbar: true,
       header: "\(name) at t=\(format(time)) over rho_t" + (d > 2 ? " on the slice \(zeroSlice(d))" : ""),
-      caption: "arrow one grid step long: |\(symbol)| = \(String(format: "%.3g", reference / 0.9)). Faint: rho below 1% of its max.")
+      caption: "arrow one grid step long: |\(symbol)| = \(String(format: "%.3g", reference / arrowFraction)) "
+        + "(scale: the rho-weighted 90th percentile of |\(symbol)|, \(String(format: "%.3g", reference)), is 0.9 step; "
+        + "longer arrows clipped at 1.5 steps). Faint: rho below 1% of its max.")
     var canvas = layout.canvas()
     let axes = Axes(frame: layout.frame(0), xRange: range, yRange: range)
     drawHeatmap(&canvas, frame: axes.frame, values: grid, columns: n, rows: n, maximum: maximum)
     let pixelsPerUnit = Double(side) / (range.upperBound - range.lowerBound)
-    let unitLength = 0.9 * spacing * pixelsPerUnit / reference  // pixels per unit of field
+    let unitLength = arrowFraction * spacing * pixelsPerUnit / reference  // pixels per unit of field
     canvas.clip = axes.frame
     for (k, vector) in vectors.enumerated() {
       guard magnitude[k].isFinite, magnitude[k] > 0 else { continue }
       let center = axes.point(points[k][0], points[k][1])
       var length = magnitude[k] * unitLength
-      length = min(length, 1.5 * spacing * pixelsPerUnit)
+      length = min(length, arrowClip * spacing * pixelsPerUnit)
       let direction = SIMD2(vector.x, -vector.y) / magnitude[k]  // y up
       let tail = center - 0.5 * length * direction, tip = center + 0.5 * length * direction
       let alpha = densities[k] >= 0.01 * maximum ? 1.0 : 0.45
@@ -227,15 +239,17 @@ public enum Plots {
     return try canvas.write(to: url)
   }
 
-  static func vectorFieldCurve(_ model: NCLModel<Float>, time: Double, field: Field, range: ClosedRange<Double>, resolution n: Int) -> Canvas {
+  static func vectorFieldCurve(
+    _ model: NCLModel<Float>, time: Double, field: Field, noise: NoiseSchedule, range: ClosedRange<Double>, resolution n: Int
+  ) -> Canvas {
     let xs = (0..<n).map { range.lowerBound + Double($0) * (range.upperBound - range.lowerBound) / Double(n - 1) }
-    let values = evaluateField(model, time: time, field: field, points: xs.map { [$0] }).map(\.x)
+    let values = evaluateField(model, time: time, field: field, noise: noise, points: xs.map { [$0] }).map(\.x)
     let density = evaluateLogDensities(model, time: time, points: xs.map { [$0] }, coordinates: 1).map { Double.exp($0) }
     let finite = values.filter(\.isFinite)
     let bound = niceTop(max(finite.map(Swift.abs).max() ?? 1, .leastNormalMagnitude))
     let layout = RowLayout(
       panels: 1, panelWidth: 440, panelHeight: 300, colorbar: false,
-      header: "\(field == .velocity ? "velocity j/rho" : "flux j") at t=\(format(time))", caption: "shaded: rho_t, rescaled")
+      header: "\(fieldName(field, noise: noise).name) at t=\(format(time))", caption: "shaded: rho_t, rescaled")
     var canvas = layout.canvas()
     let axes = Axes(frame: layout.frame(0), xRange: range, yRange: -bound...bound)
     // The density, rescaled to the upper half of the panel, as a light backdrop.
@@ -245,8 +259,7 @@ public enum Plots {
     canvas.line(from: axes.point(range.lowerBound, 0), to: axes.point(range.upperBound, 0), color: RGBColor(160, 160, 160))
     canvas.polyline(zip(xs, values).map { axes.point($0, $1) }, colors: [secondLineColor], width: 2)
     canvas.clip = canvas.bounds
-    let name = field == .velocity ? "u" : "j"
-    axes.draw(on: &canvas, xLabel: "x", yLabel: name, scale: textScale)
+    axes.draw(on: &canvas, xLabel: "x", yLabel: fieldName(field, noise: noise).symbol, scale: textScale)
     return canvas
   }
 
@@ -477,10 +490,12 @@ public enum Plots {
     return result
   }
 
-  /// The first two components (x only for D = 1) of the velocity or flux at each point.
+  /// The first two components (x only for D = 1) of the velocity, flux or drift at each point.
   /// The fields need derivatives in t and x, so this records a tape per batch, on the
   /// detached model and with `differentiable: false`; each batch's tape is freed with it.
-  static func evaluateField(_ model: NCLModel<Float>, time: Double, field: Field, points: [[Double]]) -> [SIMD2<Double>] {
+  static func evaluateField(
+    _ model: NCLModel<Float>, time: Double, field: Field, noise: NoiseSchedule = .zero, points: [[Double]]
+  ) -> [SIMD2<Double>] {
     let d = model.dimension
     var result: [SIMD2<Double>] = []
     var start = 0
@@ -489,7 +504,12 @@ public enum Plots {
       let x = Tensor<Float>(shape: [batch, d], scalars: points[start..<start + batch].flatMap { $0.map { Float($0) } })
       let t = Tensor<Float>(repeating: Float(time), shape: [batch, 1])
       let fields = model.fields(t: t, x: x, differentiable: false)
-      let values = (field == .velocity ? fields.velocity : fields.flux).scalars
+      let values: [Float]
+      switch field {
+      case .velocity: values = fields.velocity.scalars
+      case .flux: values = fields.flux.scalars
+      case .drift: values = fields.drift(noise: noise).scalars
+      }
       for b in 0..<batch {
         result.append(SIMD2(Double(values[b * d]), d > 1 ? Double(values[b * d + 1]) : 0))
       }
@@ -632,7 +652,38 @@ public enum Plots {
     canvas.text(text, x: frame.x + frame.width / 2, y: frame.y - 12, scale: textScale, horizontal: .center, vertical: .baseline)
   }
 
+  /// The picture's title for a field and the symbol of its magnitude.
+  static func fieldName(_ field: Field, noise: NoiseSchedule) -> (name: String, symbol: String) {
+    switch field {
+    case .velocity: return ("velocity j/rho", "u")
+    case .flux: return ("flux j", "j")
+    case .drift: return ("drift j/rho + g^2/2 grad log rho (\(describe(noise)))", "u")
+    }
+  }
+
   // MARK: - Numbers
+
+  /// The field magnitude an arrow of `arrowFraction` grid steps stands for: the rho-weighted
+  /// `arrowQuantile` of the magnitudes at the arrows' grid points (the largest finite one when
+  /// the densities are all 0), never 0.
+  static func arrowReference(magnitudes: [Double], densities: [Double]) -> Double {
+    max(weightedQuantile(magnitudes, weights: densities, arrowQuantile) ?? largestFinite(magnitudes), .leastNormalMagnitude)
+  }
+
+  /// The `q`-quantile of the finite `values` under the distribution with the given non-negative
+  /// weights (the smallest value whose cumulative weight reaches q of the total); nil when no
+  /// finite value has positive finite weight.
+  static func weightedQuantile(_ values: [Double], weights: [Double], _ q: Double) -> Double? {
+    let pairs = zip(values, weights).filter { $0.0.isFinite && $0.1.isFinite && $0.1 > 0 }.sorted { $0.0 < $1.0 }
+    let total = pairs.reduce(0) { $0 + $1.1 }
+    guard total > 0 else { return nil }
+    var cumulative = 0.0
+    for (value, weight) in pairs {
+      cumulative += weight
+      if cumulative >= q * total { return value }
+    }
+    return pairs.last?.0
+  }
 
   static func validate(range: ClosedRange<Double>, resolution: Int) throws {
     guard range.lowerBound.isFinite, range.upperBound.isFinite, range.upperBound > range.lowerBound else {

@@ -4,7 +4,7 @@ import NCLPluginAPI
 
 /// A plugin loaded with dlopen. Loading goes in a fixed order with one error per step:
 /// open, find `ncl_plugin_entry`, call it, check the ABI version, check `struct_size`, check the
-/// mandatory fields. The library is never closed: a Swift plugin registers runtime metadata that
+/// mandatory fields, parse every parameter's default value. The library is never closed: a Swift plugin registers runtime metadata that
 /// must outlive it, so unloading is unsafe; a plugin that fails validation simply stays out of
 /// the registry.
 public final class PluginLibrary {
@@ -30,9 +30,13 @@ public final class PluginLibrary {
       throw PluginLoadError.missingEntryPoint(path: absolute)
     }
     let entry = unsafeBitCast(symbol, to: (@convention(c) () -> UnsafePointer<ncl_plugin_descriptor_t>?).self)
-    guard let raw = entry() else { throw PluginLoadError.nullDescriptor(path: absolute) }
+    PluginCallTrace.enter(absolute, Self.entrySymbol)
+    let returned = entry()
+    PluginCallTrace.leave()
+    guard let raw = returned else { throw PluginLoadError.nullDescriptor(path: absolute) }
     self.raw = raw
     descriptor = try PluginDescriptor(reading: raw, path: absolute)
+    try descriptor.checkDefaults(path: absolute)
   }
 
   /// Calls an extra entry point declared in the descriptor.
@@ -46,6 +50,8 @@ public final class PluginLibrary {
       throw NCLError.invalidArgument("\(path): function '\(name)' declares symbol '\(function.symbol)', which the library does not export")
     }
     let values = try ForeignCall.arguments(words, for: function.signature, function: name)
+    PluginCallTrace.enter(descriptor.name, "call \(name)")
+    defer { PluginCallTrace.leave() }
     guard function.signature.reportsErrors else { return try ForeignCall.call(symbol, signature: function.signature, values: values) }
     // ABI 1.2 error buffer ('e'): a message left in it means the call failed.
     let buffer = UnsafeMutableBufferPointer<CChar>.allocate(capacity: Int(NCL_MESSAGE_SIZE))

@@ -67,6 +67,8 @@ public final class PluginObjective: TrainingObjective {
     let errorBuffer = self.errorBuffer, bridge = self.bridge
     errorBuffer.initialize(repeating: 0, count: Int(NCL_MESSAGE_SIZE))
     var out: UnsafeMutablePointer<ncl_objective_t>?
+    PluginCallTrace.enter(name, "create")
+    defer { PluginCallTrace.leave() }
     let status = cValues.withUnsafeBufferPointer { buffer -> ncl_status_t in
       var params = ncl_params_t(struct_size: UInt32(MemoryLayout<ncl_params_t>.stride), count: UInt32(values.count), values: buffer.baseAddress)
       return bridge.withCall { library.raw.pointee.create(bridge.host, &params, &out, errorBuffer, Int(NCL_MESSAGE_SIZE)) }
@@ -106,6 +108,8 @@ public final class PluginObjective: TrainingObjective {
   }
 
   deinit {
+    PluginCallTrace.enter(library.descriptor.name, "destroy")
+    defer { PluginCallTrace.leave() }
     callbacks.destroy(objective)
     errorBuffer.deallocate()
   }
@@ -115,8 +119,9 @@ public final class PluginObjective: TrainingObjective {
 
   private func failure(_ call: String, _ status: Int32) -> PluginError {
     let own = String(cString: errorBuffer)
-    let host = bridge.lastError
-    let message = [own, host.map { "host: \($0)" }].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "; ")
+    // Plugins usually quote last_error() in their own message; the host's error then goes once.
+    let host = bridge.lastError.flatMap { $0.isEmpty || own.contains($0) ? nil : "host: \($0)" }
+    let message = [own, host].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "; ")
     return PluginError(plugin: library.descriptor.name, call: call, status: status, message: message.isEmpty ? "(no message)" : message)
   }
 
@@ -145,7 +150,9 @@ public final class PluginObjective: TrainingObjective {
   }
 
   public func loss(model: NCLModel<Float>, step: Int, generator: inout SeededGenerator) throws -> (loss: Tensor<Float>, terms: [String: Double]) {
-    try call(model: model, differentiable: true, generator: &generator) {
+    PluginCallTrace.enter(library.descriptor.name, "loss", step: step)
+    defer { PluginCallTrace.leave() }
+    return try call(model: model, differentiable: true, generator: &generator) {
       var info = ncl_step_info_t(
         struct_size: UInt32(MemoryLayout<ncl_step_info_t>.stride), step: Int64(step), total_steps: Int64(totalSteps))
       var handle: OpaquePointer?
@@ -164,6 +171,8 @@ public final class PluginObjective: TrainingObjective {
     guard let evaluate = callbacks.evaluate else { return [:] }
     final class Sink { var metrics: [String: Double] = [:] }
     let sink = Sink()
+    PluginCallTrace.enter(library.descriptor.name, "evaluate")
+    defer { PluginCallTrace.leave() }
     return try call(model: model.detached(), differentiable: false, generator: &generator) {
       var cSink = ncl_metric_sink_t(sink_data: Unmanaged.passUnretained(sink).toOpaque()) { sink, name, value in
         guard let sink, let name else { return }

@@ -34,6 +34,22 @@ extension PluginDescriptor {
   }
 }
 
+extension PluginDescriptor {
+  /// Parses every default value as `resolve` would, so that a plugin whose default does not fit
+  /// its own declaration (not a number, out of its bounds, not one of its choices) is refused when
+  /// it is loaded, not when a user first runs it without setting that parameter. A path default
+  /// is not looked up: its file may only exist where the plugin is used.
+  func checkDefaults(path: String) throws {
+    for (i, p) in parameters.enumerated() where p.kind != .path {
+      do {
+        _ = try p.parse(p.defaultValue, isDefault: true)
+      } catch let NCLError.invalidArgument(message) {
+        throw PluginLoadError.invalidDescriptor(path: path, field: "params[\(i)]: \(message)")
+      }
+    }
+  }
+}
+
 extension PluginParameter {
   func parse(_ raw: String, isDefault: Bool) throws -> PluginParameterValue {
     let origin = isDefault ? "default value" : "value"

@@ -237,6 +237,15 @@ public struct Checkpoint {
         return "\(decoding)"
       }
     }
+    // Foundation's file errors print as "Error Domain=NSCocoaErrorDomain Code=260 ..."; the
+    // system's reason ("No such file or directory") is what a reader needs.
+    var cause: Error? = error
+    while let current = cause {
+      let ns = current as NSError
+      if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+      cause = ns.userInfo[NSUnderlyingErrorKey] as? Error
+    }
+    if let cocoa = error as? CocoaError, cocoa.code == .fileReadNoSuchFile { return "No such file or directory" }
     return (error as? LocalizedError)?.errorDescription ?? "\(error)"
   }
 }

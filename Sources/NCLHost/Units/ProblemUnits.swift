@@ -70,7 +70,8 @@ public struct ProblemUnits: Codable, Equatable, Sendable {
     }
   }
 
-  func modelTime<Scalar>(_ tau: Tensor<Scalar>) -> Tensor<Scalar> {
+  /// Model times of times in the problem's units, elementwise.
+  public func modelTime<Scalar>(_ tau: Tensor<Scalar>) -> Tensor<Scalar> {
     hasIdentityTime ? tau : tau.affine(scale: Scalar(1 / horizonLength), shift: Scalar(-horizon.lowerBound / horizonLength))
   }
 }

@@ -13,7 +13,7 @@
 enum { P_MODE, P_DATA, P_SCALE, P_HORIZON, P_COUNT };
 
 static const ncl_param_info_t params[P_COUNT] = {
-  {sizeof(ncl_param_info_t), "mode", NCL_PARAM_CHOICE, "ok", 0, -1, "ok|crash|nan|stale_handle|fail_create", "behaviour under test"},
+  {sizeof(ncl_param_info_t), "mode", NCL_PARAM_CHOICE, "ok", 0, -1, "ok|crash|nan|stale_handle|fail_create|crash_create|crash_evaluate", "behaviour under test"},
   {sizeof(ncl_param_info_t), "data", NCL_PARAM_PATH, "", 0, -1, NULL, "optional file of numbers, one per line"},
   {sizeof(ncl_param_info_t), "scale", NCL_PARAM_FLOAT, "1", 0.1, 10, NULL, "standard deviation of the target"},
   {sizeof(ncl_param_info_t), "horizon", NCL_PARAM_FLOAT, "0", 0, 1000, NULL, "time horizon [0, horizon] (0: the default [0, 1])"},
@@ -27,14 +27,16 @@ typedef struct {
   ncl_tensor_t *kept; /* for stale_handle: a handle kept across calls (a bug the host must catch) */
 } state_t;
 
+/* A real invalid access, as a buggy plugin would make (through a volatile pointer, so that the
+ * compiler cannot prove it NULL and drop the paths that lead here). */
+static int *volatile nowhere = NULL;
+static void crash(void) { *nowhere = 1; }
+
 static ncl_status_t loss(const ncl_objective_t *self, const ncl_host_t *host, const ncl_step_info_t *step,
                          ncl_tensor_t **out, char *err, size_t err_cap) {
   state_t *s = self->ctx;
   const ncl_host_api_t *api = host->api;
-  if (strcmp(s->mode, "crash") == 0 && step->step == 3) {
-    volatile int *nowhere = NULL;
-    *nowhere = 1; /* a real invalid access, as a buggy plugin would make */
-  }
+  if (strcmp(s->mode, "crash") == 0 && step->step == 3) crash();
   if (strcmp(s->mode, "stale_handle") == 0 && s->kept != NULL) {
     *out = api->unary(host, NCL_OP_EXP, s->kept);
     if (*out == NULL) {
@@ -63,6 +65,7 @@ static ncl_status_t evaluate(const ncl_objective_t *self, const ncl_host_t *host
   (void)err;
   (void)err_cap;
   const state_t *s = self->ctx;
+  if (strcmp(s->mode, "crash_evaluate") == 0) crash();
   int64_t shape[2] = {256, 1};
   ncl_tensor_t *x = host->api->normal(host, shape, 2, s->data_mean, s->scale);
   ncl_tensor_t *m = host->api->reduce(host, NCL_REDUCE_MEAN, host->api->field(host, NCL_FIELD_LOG_DENSITY, host->api->full(host, 0.5, NULL, 0), x), NCL_ALL_AXES, 0);
@@ -83,6 +86,7 @@ static ncl_status_t create(const ncl_host_t *host, const ncl_params_t *p, ncl_ob
     snprintf(err, err_cap, "refusing to start, as asked (mode=fail_create)");
     return NCL_ERROR_INVALID_ARGUMENT;
   }
+  if (strcmp(p->values[P_MODE].text, "crash_create") == 0) crash();
   double mean = 0;
   const char *path = p->values[P_DATA].text;
   if (path[0] != '\0') {
@@ -127,8 +131,15 @@ static ncl_status_t create(const ncl_host_t *host, const ncl_params_t *p, ncl_ob
 
 EXPORT double fixture_add(double a, double b) { return a + b; }
 
+/* nclhost call Fixture crash 1: crashes in an extra function. */
+EXPORT double fixture_crash(double x) {
+  crash();
+  return x;
+}
+
 static const ncl_function_info_t functions[] = {
   {sizeof(ncl_function_info_t), "add", "fixture_add", "d(dd)", "a + b"},
+  {sizeof(ncl_function_info_t), "crash", "fixture_crash", "d(d)", "crashes (dereferences NULL), for --isolate"},
 };
 
 static const ncl_plugin_descriptor_t descriptor = {
@@ -140,7 +151,7 @@ static const ncl_plugin_descriptor_t descriptor = {
   .description = "Test fixture: fits N(mean of data, scale^2), misbehaves on request",
   .param_count = P_COUNT,
   .params = params,
-  .function_count = 1,
+  .function_count = 2,
   .functions = functions,
   .create = create,
 };

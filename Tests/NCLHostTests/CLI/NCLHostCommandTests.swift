@@ -42,15 +42,53 @@ final class NCLHostCommandTests: XCTestCase {
     result.assertExit(0)
     XCTAssertEqual(result.stderr, "")
     let lines = result.stdout.split(separator: "\n").map(String.init)
-    XCTAssertEqual(lines.first, "Fixture 0.0.1 (org.ncl.tests.fixture, ABI 1.1.0)")
+    XCTAssertEqual(lines.first, "Fixture 0.0.1 (org.ncl.tests.fixture, ABI 1.2.0)")
     XCTAssertTrue(lines.contains("path: \(library.path)"), result.stdout)
     func row(_ name: String) -> [String] {
       lines.first { $0.hasPrefix("  \(name) ") }.map { $0.split(separator: " ").map(String.init) } ?? []
     }
-    XCTAssertEqual(row("mode").prefix(3), ["mode", "ok|crash|nan|stale_handle|fail_create", "ok"], result.stdout)
+    XCTAssertEqual(row("mode").prefix(3), ["mode", "ok|crash|nan|stale_handle|fail_create|crash_create|crash_evaluate", "ok"], result.stdout)
     XCTAssertEqual(row("data").prefix(3), ["data", "path", "\"\""], result.stdout)
     XCTAssertEqual(row("scale").prefix(5), ["scale", "float", "[0.1,", "10]", "1"], result.stdout)
     XCTAssertTrue(row("scale").joined(separator: " ").hasSuffix("standard deviation of the target"), result.stdout)
+  }
+
+  /// `list` shows each library that failed to load with its reason, and those that are not plugins.
+  func testListShowsLibrariesThatFailedWithTheirReasons() throws {
+    let libraries = try PluginFixtures.brokenLibraries(subdirectory: "cli-broken")
+    let result = try nclhost(["list", "--plugin-path", libraries["not-elf"]!.deletingLastPathComponent().path])
+    result.assertExit(0)
+    let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    XCTAssertTrue(lines.contains("Failed to load (\(libraries.count - 1)):"), result.stdout)
+    for (kind, url) in libraries where kind != "no-entry" {
+      guard let index = lines.firstIndex(of: "  \(url.path)") else { XCTFail("\(kind) not listed:\n\(result.stdout)"); continue }
+      let reason = index + 1 < lines.count ? lines[index + 1] : ""
+      XCTAssertTrue(reason.hasPrefix("    ") && reason.count > 10, "\(kind): no reason under its path:\n\(result.stdout)")
+    }
+    XCTAssertTrue(result.stdout.contains("Not plugins (no ncl_plugin_entry symbol), skipped:\n  \(libraries["no-entry"]!.path)\n"),
+                  result.stdout)
+    XCTAssertFalse(result.stdout.contains("warning:"), result.stdout)
+  }
+
+  /// run, info and call on a name that is not found name the failed libraries that could be it.
+  func testUnknownNameNamesTheLibrariesThatFailed() throws {
+    let libraries = try PluginFixtures.brokenLibraries(subdirectory: "cli-broken")
+    let folder = libraries["not-elf"]!.deletingLastPathComponent().path
+    let run = try nclhost(["run", "MissingDependency", "--steps", "1", "--out", scratch().path, "--plugin-path", folder])
+    run.assertFailed()
+    XCTAssertTrue(run.stderr.contains("no plugin named 'MissingDependency'"), run.stderr)
+    XCTAssertTrue(run.stderr.contains("\(libraries["missing-dependency"]!.path)\n    cannot open as a shared library: " +
+                                      "libncl_fixture_dependency.so: cannot open shared object file"), run.stderr)
+    XCTAssertFalse(run.stderr.contains("libwrong_abi.so"), "only the library named like the plugin:\n\(run.stderr)")
+
+    let info = try nclhost(["info", "bad_default", "--plugin-path", folder])
+    info.assertFailed()
+    XCTAssertTrue(info.stderr.contains("\(libraries["bad-default"]!.path)\n    invalid descriptor: params[0]"), info.stderr)
+
+    let call = try nclhost(["call", "Nothing", "f", "--plugin-path", folder])
+    call.assertFailed()
+    XCTAssertTrue(call.stderr.contains("These libraries failed to load; it could be one of them:"), call.stderr)
+    for (kind, url) in libraries where kind != "no-entry" { XCTAssertTrue(call.stderr.contains(url.path), "\(kind):\n\(call.stderr)") }
   }
 
   // MARK: - run: argument errors
@@ -92,11 +130,54 @@ final class NCLHostCommandTests: XCTestCase {
     XCTAssertTrue(result.stderr.contains("the plugin 'Fixture' crashed"), result.stderr)
     XCTAssertTrue(result.stderr.contains("signal 11"), result.stderr)
     XCTAssertTrue(result.stderr.contains("host is unaffected"), result.stderr)
+    // The call and step, and the child's backtrace, whose first frame is in the plugin.
+    XCTAssertTrue(result.stderr.contains("crashed in its isolated process during loss at step 3 (signal 11"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("Backtrace of the isolated process:\n"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("libfixture.so"), "no frame in the plugin:\n\(result.stderr)")
+    // What the child printed before it crashed is not lost in its buffer.
+    XCTAssertTrue(result.stdout.hasPrefix("nclhost \(NCLVersion.string): Fixture 0.0.1"), result.stdout)
     XCTAssertFalse(result.stdout.contains("done:"), "the run went on after the plugin crashed:\n\(result.stdout)")
     let checkpoint = try Checkpoint.read(from: out.appendingPathComponent("checkpoint.ncl"))
     XCTAssertEqual(checkpoint.step, 2, "the checkpoint written before the crash at step 3")
     XCTAssertEqual(checkpoint.metadata["param.mode"], "crash")
     XCTAssertNoThrow(try checkpoint.makeModel())
+  }
+
+  /// The crash report names the call the plugin crashed in: create, evaluate (with the step) or an
+  /// extra function; `eval` names the checkpoint's step.
+  func testIsolatedCrashNamesTheCallAndStep() throws {
+    let out = scratch()
+    let create = try nclhost(["run", "Fixture", "--set", "mode=crash_create", "--isolate", "--steps", "2", "--out", out.path] + pluginPath())
+    create.assertExit(70)
+    XCTAssertTrue(create.stderr.contains("the plugin 'Fixture' crashed in its isolated process during create (signal 11"), create.stderr)
+
+    let evaluate = try nclhost(["run", "Fixture", "--set", "mode=crash_evaluate", "--isolate", "--steps", "4", "--out", out.path,
+                                "--checkpoint-every", "1"] + pluginPath())
+    evaluate.assertExit(70)
+    XCTAssertTrue(evaluate.stderr.contains("during evaluate at step 4 (signal 11"), evaluate.stderr)
+    let checkpoint = out.appendingPathComponent("checkpoint.ncl")
+    let step = try Checkpoint.read(from: checkpoint).step
+    let eval = try nclhost(["eval", "--checkpoint", checkpoint.path, "--isolate"] + pluginPath())
+    eval.assertExit(70)
+    XCTAssertTrue(eval.stderr.contains("during evaluate at step \(step) (signal 11"), eval.stderr)
+    XCTAssertTrue(eval.stderr.contains("Backtrace of the isolated process:"), eval.stderr)
+
+    let call = try nclhost(["call", "Fixture", "crash", "1", "--isolate"] + pluginPath())
+    call.assertExit(70)
+    XCTAssertTrue(call.stderr.contains("during call crash (signal 11"), call.stderr)
+  }
+
+  /// The child gets the command line without --isolate, except where --isolate follows `--` (an argument there).
+  func testIsolatedCallKeepsItsArguments() throws {
+    let library = try PluginFixtures.library("Examples/c-plugin/gaussian_transport.c", name: "gaussian_transport",
+                                             subdirectory: "cli-example")
+    let folder = library.deletingLastPathComponent().path
+    let good = try nclhost(["call", "GaussianTransport", "gaussian_w2", "--isolate", "--plugin-path", folder, "--", "2", "-1", "0.5", "1", "1"])
+    good.assertExit(0)
+    XCTAssertEqual(good.stdout, "8.5\n", good.summary)
+    let bad = try nclhost(["call", "GaussianTransport", "gaussian_w2", "--isolate", "--plugin-path", folder, "--", "2", "-1", "0.5", "1", "--isolate"])
+    bad.assertExit(1)
+    XCTAssertTrue(bad.stderr.contains("'--isolate' is not a number"), bad.summary)
   }
 
   /// Why --isolate exists: without it a crashing plugin takes the host down with it.
@@ -210,6 +291,84 @@ final class NCLHostCommandTests: XCTestCase {
     }
   }
 
+  func testFieldsOnlyWritesTheNamedFieldsInTheirOrder() throws {
+    let b = scratch()
+    try train(steps: 3, out: b)
+    let checkpoint = b.appendingPathComponent("checkpoint.ncl").path
+    let input = b.appendingPathComponent("points.csv")
+    try "t,x1\n0.5,0.25\n0.1,-1\n0.9,2\n".write(to: input, atomically: true, encoding: .utf8)
+    let all = try nclhost(["fields", "--checkpoint", checkpoint, "--input", input.path])
+    all.assertExit(0)
+    let some = try nclhost(["fields", "--checkpoint", checkpoint, "--input", input.path, "--only", "score,log_density,score"])
+    some.assertExit(0)
+    let allLines = all.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    let someLines = some.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    XCTAssertEqual(someLines.first, ["t", "x1", "score_1", "log_density"], some.stdout)
+    XCTAssertEqual(someLines.count, 4, some.stdout)
+    for (full, part) in zip(allLines.dropFirst(), someLines.dropFirst()) {
+      // t, x1, log_density, score_1, ... in the full table.
+      XCTAssertEqual(part, [full[0], full[1], full[3], full[2]], "the fields differ from the full table's")
+    }
+    let density = try nclhost(["fields", "--checkpoint", checkpoint, "--input", input.path, "--only", "log_density"])
+    density.assertExit(0)
+    let densityLines = density.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    XCTAssertEqual(densityLines.first, ["t", "x1", "log_density"])
+    for (full, part) in zip(allLines.dropFirst(), densityLines.dropFirst()) {
+      XCTAssertEqual(Double(part[2])!, Double(full[2])!, accuracy: 1e-5 * max(1, abs(Double(full[2])!)))
+    }
+  }
+
+  func testFieldsRefusesAnUnknownFieldName() throws {
+    let result = try nclhost(["fields", "--input", "points.csv", "--only", "log_density,speed"])
+    result.assertExit(64)
+    XCTAssertTrue(result.stderr.contains("--only: unknown field 'speed'; valid fields: log_density, score, velocity, drift, flux"),
+                  result.stderr)
+  }
+
+  func testFieldsRefusesColumnsItDoesNotRead() throws {
+    let b = scratch()
+    try train(steps: 3, out: b)
+    let input = b.appendingPathComponent("points.csv"), output = b.appendingPathComponent("F.csv")
+    try "t,x1,weight\n0.5,0.25,3\n".write(to: input, atomically: true, encoding: .utf8)
+    let result = try nclhost(["fields", "--checkpoint", b.appendingPathComponent("checkpoint.ncl").path,
+                              "--input", input.path, "--output", output.path])
+    result.assertFailed()
+    XCTAssertTrue(result.stderr.contains("\(input.path): unknown column 'weight'"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("exactly the columns t, x1"), result.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
+  }
+
+  /// `sample` and `fields` read each tensor out once, so 8 times the points take about 8 times as
+  /// long (in a debug build, 20k -> 160k points: 5.2-5.5 times for sample, 6.7-7.8 for fields,
+  /// with the fixed start-up cost; 18 times for sample when every element read copied the whole
+  /// tensor). The bounds leave room for a busy machine; a ratio over its bound is measured once
+  /// more before it fails.
+  func testSampleAndFieldsTakeTimeLinearInThePoints() throws {
+    let b = scratch()
+    try train(steps: 3, out: b)
+    let checkpoint = b.appendingPathComponent("checkpoint.ncl").path
+    func seconds(_ arguments: [String]) throws -> Double {
+      let clock = ContinuousClock()
+      let start = clock.now
+      try nclhost(arguments).assertExit(0)
+      return (clock.now - start) / .seconds(1)
+    }
+    func sample(_ count: Int) throws -> Double {
+      try seconds(["sample", "--checkpoint", checkpoint, "--count", "\(count)", "--output", b.appendingPathComponent("S\(count).csv").path])
+    }
+    func fields(_ count: Int) throws -> Double {
+      let points = b.appendingPathComponent("S\(count).csv").path
+      if !FileManager.default.fileExists(atPath: points) { _ = try sample(count) }
+      return try seconds(["fields", "--checkpoint", checkpoint, "--input", points, "--output", points + ".out"])
+    }
+    for (name, measure, small, bound) in [("sample", sample, 20_000, 12.0), ("fields", fields, 20_000, 14.0)] {
+      let base = try min(measure(small), measure(small))
+      var large = try measure(8 * small)
+      if large > bound * base { large = min(large, try measure(8 * small)) }
+      XCTAssertLessThan(large, bound * base, "\(name): \(small) points in \(base) s, \(8 * small) in \(large) s")
+    }
+  }
+
   func testFieldsNamesTheFileAndLineOfABadValue() throws {
     let b = scratch()
     try train(steps: 3, out: b)
@@ -221,6 +380,29 @@ final class NCLHostCommandTests: XCTestCase {
     XCTAssertTrue(result.stderr.contains("\(input.path):3"), "file and line 3 expected:\n\(result.stderr)")
     XCTAssertTrue(result.stderr.contains("'abc'"), result.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
+  }
+
+  /// Every command that reads a checkpoint names a missing one plainly, without Foundation's error dump.
+  func testMissingCheckpointIsNamedPlainly() throws {
+    let folder = scratch()
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let missing = folder.appendingPathComponent("nope.ncl").path
+    let points = folder.appendingPathComponent("points.csv")
+    try "t,x1\n0.5,0\n".write(to: points, atomically: true, encoding: .utf8)
+    let commands: [[String]] = [
+      ["eval"] + (try pluginPath()), ["sample"], ["fields", "--input", points.path], ["plot", "--output", folder.path],
+    ]
+    for command in commands {
+      let result = try nclhost(command + ["--checkpoint", missing])
+      result.assertFailed()
+      XCTAssertTrue(result.stderr.contains("no checkpoint at \(missing)"), result.summary)
+      XCTAssertTrue(result.stderr.contains("--checkpoint"), result.summary)
+      XCTAssertFalse(result.stderr.contains("Domain="), "raw Foundation error: \(result.summary)")
+      XCTAssertEqual(result.stdout, "", result.summary)
+    }
+    let directory = try nclhost(["sample", "--checkpoint", folder.path])
+    directory.assertFailed()
+    XCTAssertTrue(directory.stderr.contains("is a directory"), directory.summary)
   }
 
   func testEvalPrintsThePluginsMetric() throws {
@@ -245,6 +427,23 @@ final class NCLHostCommandTests: XCTestCase {
     XCTAssertEqual(result.stderr, "")
   }
 
+  /// `--` ends the options so that arguments may start with '-'; it is not an argument itself.
+  func testCallAcceptsDoubleDashBeforeTheArguments() throws {
+    let library = try PluginFixtures.library("Examples/c-plugin/gaussian_transport.c", name: "gaussian_transport",
+                                             subdirectory: "cli-example")
+    let folder = library.deletingLastPathComponent().path
+    for arguments in [["--plugin-path", folder, "--", "2", "-1", "0.5", "1", "1"],
+                      ["2", "--plugin-path", folder, "--", "-1", "0.5", "1", "1"]] {
+      let result = try nclhost(["call", "GaussianTransport", "gaussian_w2"] + arguments)
+      result.assertExit(0)
+      XCTAssertEqual(result.stdout, "8.5\n", result.summary)
+    }
+    // Only the first `--` separates: a second one is an argument (here one too many).
+    let extra = try nclhost(["call", "GaussianTransport", "gaussian_w2", "--plugin-path", folder, "--", "2", "-1", "0.5", "1", "1", "--"])
+    extra.assertFailed()
+    XCTAssertTrue(extra.stderr.contains("takes 5 argument(s) (d(idddd)), got 6"), extra.stderr)
+  }
+
   // MARK: - plot, Ctrl-C
 
   func testPlotWritesThreePNGs() throws {
@@ -259,6 +458,25 @@ final class NCLHostCommandTests: XCTestCase {
       XCTAssertEqual(Array(data.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "\(name) is not a PNG")
       XCTAssertTrue(result.stdout.contains(name), result.stdout)
     }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: pictures.appendingPathComponent("drift.png").path),
+                   "no drift picture without noise: it would be the velocity")
+  }
+
+  /// With --noise g the drift of the SDE with noise g (the control) is drawn too, next to the velocity.
+  func testPlotWithNoiseDrawsTheDrift() throws {
+    let out = scratch()
+    try nclhost(["run", "Fixture", "--steps", "3", "--out", out.path] + pluginPath()).assertExit(0)
+    let pictures = out.appendingPathComponent("plots")
+    let result = try nclhost(["plot", "--checkpoint", out.appendingPathComponent("checkpoint.ncl").path,
+                              "--output", pictures.path, "--paths", "10", "--noise", "0.5"])
+    result.assertExit(0)
+    for name in ["density.png", "velocity.png", "drift.png", "trajectories.png"] {
+      XCTAssertTrue(result.stdout.contains("wrote \(pictures.appendingPathComponent(name).path)\n"), result.stdout)
+      let data = try Data(contentsOf: pictures.appendingPathComponent(name))
+      XCTAssertEqual(Array(data.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "\(name) is not a PNG")
+    }
+    let velocity = try Data(contentsOf: pictures.appendingPathComponent("velocity.png"))
+    XCTAssertNotEqual(try Data(contentsOf: pictures.appendingPathComponent("drift.png")), velocity, "the drift differs from the velocity for g > 0")
   }
 
   /// Ctrl-C finishes the current step, writes a checkpoint there and exits 130; --resume continues.

@@ -368,18 +368,37 @@ final class PlotTests: XCTestCase {
     defer { try? FileManager.default.removeItem(at: directory) }
     for dimension in [1, 2, 3] {
       let model = Self.tinyModel(dimension: dimension)
-      let files = ["density", "velocity", "flux", "ode", "sde"].map { directory.appendingPathComponent("\($0)-\(dimension).png") }
+      let files = ["density", "velocity", "flux", "ode", "sde", "drift"].map { directory.appendingPathComponent("\($0)-\(dimension).png") }
       try Plots.densityRow(model: model, times: [0, 1], resolution: 16, samples: 500, to: files[0])
       try Plots.vectorField(model: model, time: 0.5, field: .velocity, resolution: 16, arrows: 5, to: files[1])
       try Plots.vectorField(model: model, time: 0.5, field: .flux, resolution: 16, arrows: 5, to: files[2])
       try Plots.trajectories(model: model, count: 6, steps: 4, resolution: 16, to: files[3])
       try Plots.trajectories(model: model, count: 6, steps: 4, noise: .constant(0.5), resolution: 16, to: files[4])
+      try Plots.vectorField(model: model, time: 0.5, field: .drift, noise: .constant(0.5), resolution: 16, arrows: 5, to: files[5])
       for file in files {
         let decoded = try Self.decode([UInt8](try Data(contentsOf: file)))
         XCTAssertGreaterThan(decoded.width, 200, file.lastPathComponent)
         XCTAssertGreaterThan(decoded.height, 200, file.lastPathComponent)
       }
     }
+  }
+
+  func testWeightedQuantile() {
+    XCTAssertEqual(Plots.weightedQuantile([3, 1, 2], weights: [1, 1, 1], 0.5), 2)
+    XCTAssertEqual(Plots.weightedQuantile([3, 1, 2], weights: [1, 1, 1], 1), 3)
+    XCTAssertEqual(Plots.weightedQuantile([3, 1, 2], weights: [0, 1, 8], 0.9), 2, "zero weight never counts")
+    XCTAssertEqual(Plots.weightedQuantile([.nan, 1, .infinity], weights: [1, 1, 1], 0.9), 1, "non-finite values are left out")
+    XCTAssertNil(Plots.weightedQuantile([1, 2], weights: [0, 0], 0.5))
+  }
+
+  /// The arrows' scale follows where the mass is: a tail velocity of 6000 (as a flux construction
+  /// gives where rho is tiny but above 1% of its maximum) does not shrink every other arrow to a dot.
+  func testArrowScaleIgnoresFastTails() {
+    let magnitudes = [Double](repeating: 0.5, count: 80) + [Double](repeating: 1.5, count: 19) + [6000]
+    let densities = [Double](repeating: 1, count: 99) + [0.02]
+    XCTAssertEqual(Plots.arrowReference(magnitudes: magnitudes, densities: densities), 1.5)
+    XCTAssertEqual(Plots.arrowReference(magnitudes: [2, 7], densities: [0, 0]), 7, "no density at all: the largest")
+    XCTAssertGreaterThan(Plots.arrowReference(magnitudes: [0, 0], densities: [1, 1]), 0)
   }
 
   func testPlotsRejectBadArguments() {

@@ -29,7 +29,7 @@ final class PluginLoaderTests: XCTestCase {
     XCTAssertEqual(d.id, "org.ncl.tests.fixture")
     XCTAssertEqual(d.abiVersion, "1.2.0")
     XCTAssertEqual(d.parameters.map(\.name), ["mode", "data", "scale", "horizon"])
-    XCTAssertEqual(d.parameters[0].choices, ["ok", "crash", "nan", "stale_handle", "fail_create"])
+    XCTAssertEqual(d.parameters[0].choices, ["ok", "crash", "nan", "stale_handle", "fail_create", "crash_create", "crash_evaluate"])
     XCTAssertEqual(d.parameters[2].range, 0.1...10)
     XCTAssertNil(d.parameters[1].range)
   }
@@ -80,12 +80,63 @@ final class PluginLoaderTests: XCTestCase {
     }
   }
 
+  /// One fixture per way a library fails to load; each error names the library and the reason.
+  func testEveryWayALibraryFailsIsReportedWithItsReason() throws {
+    let libraries = try PluginFixtures.brokenLibraries(subdirectory: "loader-broken")
+    let expected: [String: String] = [
+      "not-elf": "cannot open as a shared library: file too short (not a shared library)",
+      "missing-dependency": "libncl_fixture_dependency.so: cannot open shared object file",
+      "undefined-symbol": "undefined symbol: ncl_fixture_nowhere_defined",
+      "wrong-abi": "built for NCL plugin ABI 2.0.0, this host speaks 1.2.0",
+      "too-small": "descriptor struct_size 16 is smaller than",
+      "missing-create": "invalid descriptor: create is NULL",
+      "bad-default": "invalid descriptor: params[0]: parameter 'rate' (float): default value '20' is outside [0.0, 10.0]",
+      "no-entry": "no 'ncl_plugin_entry' symbol",
+    ]
+    XCTAssertEqual(Set(libraries.keys), Set(expected.keys))
+    for (kind, url) in libraries {
+      XCTAssertThrowsError(try PluginLibrary(path: url.path), kind) { error in
+        guard let error = error as? PluginLoadError else { return XCTFail("\(kind): \(error)") }
+        XCTAssertEqual(error.path, url.path, kind)
+        XCTAssertTrue(error.reason.contains(expected[kind]!), "\(kind): \(error.reason)")
+        XCTAssertEqual(error.description, "\(url.path): \(error.reason)")
+      }
+    }
+  }
+
+  /// The registry keeps every failure with its reason, and a name that is not found points at the
+  /// failed libraries that could be it.
+  func testRegistryKeepsFailuresAndNamesThemWhenANameIsNotFound() throws {
+    let libraries = try PluginFixtures.brokenLibraries(subdirectory: "registry-broken")
+    let registry = PluginRegistry(directories: [libraries["not-elf"]!.deletingLastPathComponent().path])
+    XCTAssertEqual(registry.plugins.count, 0)
+    XCTAssertEqual(Set(registry.failures.map(\.path)), Set(libraries.filter { $0.key != "no-entry" }.map(\.value.path)))
+    XCTAssertEqual(registry.skipped, [libraries["no-entry"]!.path])
+
+    func message(_ name: String) -> String {
+      do { _ = try registry.plugin(named: name); return "found" } catch { return "\(error)" }
+    }
+    // By file name, ignoring case, '-' and '_': only that library.
+    let undefined = message("UndefinedSymbol")
+    XCTAssertTrue(undefined.contains("It could be this library, which failed to load:\n  \(libraries["undefined-symbol"]!.path)\n"), undefined)
+    XCTAssertTrue(undefined.contains("undefined symbol: ncl_fixture_nowhere_defined"), undefined)
+    XCTAssertFalse(undefined.contains("libwrong_abi.so"), undefined)
+    // A library without the entry symbol counts when its file name matches.
+    XCTAssertTrue(message("no-entry").contains(libraries["no-entry"]!.path), message("no-entry"))
+    // No file name matches: every library that failed (not those that are no plugins at all).
+    let unknown = message("Nope")
+    XCTAssertTrue(unknown.hasPrefix("no plugin named 'Nope'; none were found\nThese libraries failed to load; it could be one of them:"), unknown)
+    for (kind, url) in libraries where kind != "no-entry" { XCTAssertTrue(unknown.contains(url.path), "\(kind) missing from:\n\(unknown)") }
+    XCTAssertFalse(unknown.contains("libno_entry.so"), unknown)
+  }
+
   func testRegistryLoadsGoodPluginsAndReportsBadOnes() throws {
     for name in ["fixture", "no_entry", "wrong_abi", "too_small", "missing_create"] { _ = try fixture(name) }
     let directory = PluginFixtures.directory.appendingPathComponent("loader").path
     let registry = PluginRegistry(directories: [directory])
     XCTAssertEqual(registry.plugins.map(\.descriptor.name), ["Fixture"])
     XCTAssertEqual(registry.failures.count, 3, "\(registry.failures)")
+    XCTAssertEqual(registry.skipped.map { URL(fileURLWithPath: $0).lastPathComponent }, ["libno_entry.so"])
     XCTAssertNoThrow(try registry.plugin(named: "fixture"))  // names are case-insensitive
     XCTAssertThrowsError(try registry.plugin(named: "Nope")) { error in
       XCTAssertTrue("\(error)".contains("no plugin named 'Nope'; installed: Fixture"), "\(error)")

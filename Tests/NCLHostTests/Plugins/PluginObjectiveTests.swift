@@ -23,7 +23,7 @@ final class PluginObjectiveTests: XCTestCase {
     XCTAssertTrue(message([("scal", "2")]).contains("Fixture has no parameter 'scal'; did you mean 'scale'?"), message([("scal", "2")]))
     XCTAssertTrue(message([("scale", "abc")]).contains("parameter 'scale' (float): value 'abc' is not a number"))
     XCTAssertTrue(message([("scale", "50")]).contains("is outside [0.1, 10.0]"))
-    XCTAssertTrue(message([("mode", "fast")]).contains("is not one of ok, crash, nan, stale_handle, fail_create"))
+    XCTAssertTrue(message([("mode", "fast")]).contains("is not one of ok, crash, nan, stale_handle, fail_create, crash_create, crash_evaluate"))
     XCTAssertTrue(message([("data", "/no/such/file.txt")]).contains("names no file"))
     XCTAssertTrue(message([("scale", "2"), ("scale", "3")]).contains("set twice"))
     let values = try d.resolve([("scale", "2.5")])
@@ -102,6 +102,41 @@ final class PluginObjectiveTests: XCTestCase {
     XCTAssertThrowsError(try o.loss(model: model, step: 2, generator: &g)) { error in
       XCTAssertTrue("\(error)".contains("invalid tensor handle"), "\(error)")
       XCTAssertTrue("\(error)".contains("kept from an earlier call"), "\(error)")
+    }
+  }
+
+  /// Every call into the plugin is announced on entry and return, with the step (what --isolate reports).
+  func testCallsAreTracedWithTheirStep() throws {
+    let path = try fixture().path
+    var calls: [PluginCallTrace.Call] = []
+    PluginCallTrace.step = nil
+    PluginCallTrace.observer = { calls.append($0) }
+    defer { PluginCallTrace.observer = nil }
+    do {
+      let o = try objective([])
+      let model = try NCLModel<Float>(configuration: o.problem.model, seed: 1)
+      var g = SeededGenerator(seed: 1)
+      _ = try o.loss(model: model, step: 7, generator: &g)
+      _ = try o.evaluate(model: model, generator: &g)
+    }
+    let entered = calls.filter(\.inProgress).map { "\($0.plugin) \($0)" }
+    XCTAssertEqual(entered, ["\(path) ncl_plugin_entry", "Fixture create", "Fixture loss at step 7", "Fixture evaluate at step 7",
+                             "Fixture destroy at step 7"])
+    XCTAssertEqual(calls.filter { !$0.inProgress }.count, 5, "each call also announces its return")
+    XCTAssertEqual(PluginCallTrace.current?.inProgress, false)
+  }
+
+  /// The fixture fails the step with last_error() as its own message: the host's error, which is
+  /// the same text, must not be appended a second time ("X; host: X").
+  func testHostErrorQuotedByThePluginIsPrintedOnce() throws {
+    let o = try objective([("mode", "stale_handle")])
+    let model = try NCLModel<Float>(configuration: o.problem.model, seed: 1)
+    var g = SeededGenerator(seed: 1)
+    _ = try o.loss(model: model, step: 1, generator: &g)
+    XCTAssertThrowsError(try o.loss(model: model, step: 2, generator: &g)) { error in
+      let text = "\(error)"
+      XCTAssertEqual(text.components(separatedBy: "invalid tensor handle").count - 1, 1, text)
+      XCTAssertFalse(text.contains("host:"), text)
     }
   }
 

@@ -156,7 +156,8 @@ final class CheckpointTests: XCTestCase {
     let url = TrainTestSupport.temporaryDirectory(self).appendingPathComponent("absent.ncl")
     XCTAssertThrowsError(try Checkpoint.read(from: url)) { error in
       XCTAssertTrue("\(error)".contains(url.path), "\(error)")
-      XCTAssertTrue("\(error)".contains("cannot be read"), "\(error)")
+      XCTAssertTrue("\(error)".contains("cannot be read: No such file or directory"), "\(error)")
+      XCTAssertFalse("\(error)".contains("Domain="), "raw Foundation error: \(error)")
     }
   }
 }
