@@ -19,7 +19,7 @@ static const ncl_param_info_t params[P_COUNT] = {
 };
 
 static const double shift[2] = {5, -2};
-static const double scale[2] = {2, 0.5};
+static const double scale[2] = {2, 0.25};
 static char plugin_path[4096];
 
 typedef struct {

@@ -21,7 +21,7 @@ final class ABI12FeaturesTests: XCTestCase {
   func testCreateLearnsItsLibraryPathAndDeclaresItsUnits() throws {
     let o = try objective()
     XCTAssertEqual(try o.library.call(function: "plugin_path", arguments: []), .string(o.library.path))
-    XCTAssertEqual(o.problem.units, ProblemUnits(horizon: 0...10, shift: [5, -2], scale: [2, 0.5], noise: .constant(0.3)))
+    XCTAssertEqual(o.problem.units, ProblemUnits(horizon: 0...10, shift: [5, -2], scale: [2, 0.25], noise: .constant(0.3)))
   }
 
   func testExportedFunctionsReportErrors() throws {
