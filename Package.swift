@@ -8,6 +8,7 @@ let package = Package(
     .library(name: "NCLHost", targets: ["NCLHost"]),
     .library(name: "NCLPluginAPI", targets: ["NCLPluginAPI"]),
     .library(name: "NCLPluginKit", type: .static, targets: ["NCLPluginKit"]),
+    .library(name: "NCLSupport", targets: ["NCLSupport"]),
     .executable(name: "nclhost", targets: ["nclhost"]),
     .executable(name: "ncl-bench", targets: ["ncl-bench"]),
     .library(name: "DynamicalOT", type: .dynamic, targets: ["DynamicalOT"]),
@@ -20,10 +21,13 @@ let package = Package(
   targets: [
     // MARK: - Public API
     .target(name: "NCLPluginAPI", path: "Sources/NCLPluginAPI"),
+    // The support layer of the host and every plugin: seeded generator. Depends on nothing.
+    .target(name: "NCLSupport", path: "Sources/NCLSupport"),
     .target(name: "NCLPluginKit", dependencies: ["NCLPluginAPI"], path: "Sources/NCLPluginKit"),
     .target(
       name: "NCLHost",
-      dependencies: ["COpenBLAS", "CFFI", "NCLKernels", "NCLPluginAPI", .product(name: "Numerics", package: "swift-numerics")],
+      dependencies: ["NCLSupport", "COpenBLAS", "CFFI", "NCLKernels", "NCLPluginAPI",
+                     .product(name: "Numerics", package: "swift-numerics")],
       path: "Sources/NCLHost",
       exclude: ["README.md"]),
     .executableTarget(
@@ -39,9 +43,9 @@ let package = Package(
     .target(name: "_NCLTestSupport", dependencies: ["NCLHost"], path: "Sources/_NCLTestSupport"),
 
     // MARK: - Plugins
-    .target(name: "DynamicalOT", dependencies: ["NCLPluginKit", "NCLPluginAPI"], path: "Plugins/DynamicalOT",
+    .target(name: "DynamicalOT", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/DynamicalOT",
             exclude: ["README.md", "docs"]),
-    .target(name: "PointProcess", dependencies: ["NCLPluginKit", "NCLPluginAPI"], path: "Plugins/PointProcess",
+    .target(name: "PointProcess", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/PointProcess",
             exclude: ["README.md", "data", "scripts", "docs"]),
 
     // MARK: - Benchmarks
@@ -50,6 +54,7 @@ let package = Package(
     // MARK: - Tests
     .testTarget(name: "NCLHostTests", dependencies: ["NCLHost", "_NCLTestSupport"],
                 path: "Tests/NCLHostTests"),
+    .testTarget(name: "NCLSupportTests", dependencies: ["NCLSupport"], path: "Tests/NCLSupportTests"),
     .testTarget(name: "NCLPluginKitTests", dependencies: ["NCLPluginKit"], path: "Tests/NCLPluginKitTests"),
     // Loads the built libDynamicalOT.so through the real loader (no link dependency on the plugin).
     .testTarget(name: "DynamicalOTTests", dependencies: ["NCLHost", "_NCLTestSupport"], path: "Tests/DynamicalOTTests"),

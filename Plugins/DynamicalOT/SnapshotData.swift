@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 import NCLPluginKit
+import NCLSupport
 
 /// Samples of a population at a few times: `snapshots[k]` holds row-major [n_k, D] points at `times[k]`.
 struct SnapshotData {
@@ -15,11 +16,11 @@ struct SnapshotData {
   /// Marginals with a deterministic held-out part (`heldOutFraction` of each snapshot, at least
   /// one point), the one at `leaveOut` marked as left out of training.
   func marginals(heldOutFraction: Double, leaveOut: Int?, seed: UInt64) -> [Marginal] {
-    var g = DataGenerator(seed: seed ^ 0x5EED_DA7A)
+    var g = SeededGenerator(seed: seed ^ 0x5EED_DA7A)
     return times.indices.map { k in
       let d = dimension, n = snapshots[k].count / d
       var order = Array(0..<n)
-      for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(g.uniform() * Double(i + 1)) % (i + 1)) }
+      for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(g.nextUniform() * Double(i + 1)) % (i + 1)) }
       let heldCount = min(max(1, Int((heldOutFraction * Double(n)).rounded())), n - 1)
       func rows(_ indices: ArraySlice<Int>) -> [Double] { indices.flatMap { snapshots[k][($0 * d)..<(($0 + 1) * d)] } }
       var m = Marginal(time: times[k], source: .data(train: rows(order[heldCount...]), heldOut: rows(order[..<heldCount])), dimension: d)

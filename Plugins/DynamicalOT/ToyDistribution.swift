@@ -4,6 +4,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import NCLSupport
 
 /// Standard 2-D toy laws of the generative-modeling and optimal-transport literature.
 enum ToyDistribution: String, CaseIterable {
@@ -46,47 +47,47 @@ enum ToyDistribution: String, CaseIterable {
   func point<R: RandomSource>(_ g: inout R) -> (Double, Double) {
     switch self {
     case .eightGaussians:
-      let angle = Double(min(Int(g.uniform() * 8), 7)) * .pi / 4
-      return (2 * cos(angle) + 0.2 * g.normal(), 2 * sin(angle) + 0.2 * g.normal())
+      let angle = Double(min(Int(g.nextUniform() * 8), 7)) * .pi / 4
+      return (2 * cos(angle) + 0.2 * g.nextNormal(), 2 * sin(angle) + 0.2 * g.nextNormal())
     case .twoGaussians:
-      return ((g.uniform() < 0.5 ? -1.5 : 1.5) + 0.4 * g.normal(), 0.4 * g.normal())
+      return ((g.nextUniform() < 0.5 ? -1.5 : 1.5) + 0.4 * g.nextNormal(), 0.4 * g.nextNormal())
     case .pinwheel:
       let arms = 5.0, radialStd = 0.3, tangentialStd = 0.1, rate = 0.25
-      let arm = Double(min(Int(g.uniform() * arms), 4))
-      let r = g.normal() * radialStd + 1, tangential = g.normal() * tangentialStd
+      let arm = Double(min(Int(g.nextUniform() * arms), 4))
+      let r = g.nextNormal() * radialStd + 1, tangential = g.nextNormal() * tangentialStd
       let angle = arm * 2 * .pi / arms + rate * exp(r)
       let (c, s) = (cos(angle), sin(angle))
       return (2 * (c * r - s * tangential), 2 * (s * r + c * tangential))
     case .moons:
-      let angle = .pi * g.uniform()
-      let noise = (0.1 * g.normal(), 0.1 * g.normal())
-      if g.uniform() < 0.5 {
+      let angle = .pi * g.nextUniform()
+      let noise = (0.1 * g.nextNormal(), 0.1 * g.nextNormal())
+      if g.nextUniform() < 0.5 {
         return (2 * cos(angle) - 1 + noise.0, 2 * sin(angle) - 0.5 + noise.1)
       }
       return (1 - 2 * cos(angle) + noise.0, -2 * sin(angle) + 0.5 + noise.1)
     case .circles:
-      let angle = 2 * .pi * g.uniform()
-      let radius = g.uniform() < 0.5 ? 1.0 : 2.0
-      return (radius * cos(angle) + 0.08 * g.normal(), radius * sin(angle) + 0.08 * g.normal())
+      let angle = 2 * .pi * g.nextUniform()
+      let radius = g.nextUniform() < 0.5 ? 1.0 : 2.0
+      return (radius * cos(angle) + 0.08 * g.nextNormal(), radius * sin(angle) + 0.08 * g.nextNormal())
     case .checkerboard:
-      let x = 4 * g.uniform() - 2
-      let row = Double(min(Int(g.uniform() * 2), 1)) * 2 - 2
-      let y = g.uniform() + row + (Int((x + 2).rounded(.down)) % 2 == 0 ? 1 : 0)
+      let x = 4 * g.nextUniform() - 2
+      let row = Double(min(Int(g.nextUniform() * 2), 1)) * 2 - 2
+      let y = g.nextUniform() + row + (Int((x + 2).rounded(.down)) % 2 == 0 ? 1 : 0)
       return (x, y)
     case .nclEightGaussians:
-      let angle = Double(min(Int(g.uniform() * 8), 7)) * .pi / 4
+      let angle = Double(min(Int(g.nextUniform() * 8), 7)) * .pi / 4
       let radius = 4 / 2.828, std = 0.5 / 2.828
-      return (radius * cos(angle) + std * g.normal(), radius * sin(angle) + std * g.normal())
+      return (radius * cos(angle) + std * g.nextNormal(), radius * sin(angle) + std * g.nextNormal())
     case .nclPinwheel:
       let arms = 5.0, radialStd = 0.3, tangentialStd = 0.1, rate = 0.25
-      let arm = Double(min(Int(g.uniform() * arms), 4))
-      let r = g.normal() * radialStd + 1, tangential = g.normal() * tangentialStd
+      let arm = Double(min(Int(g.nextUniform() * arms), 4))
+      let r = g.nextNormal() * radialStd + 1, tangential = g.nextNormal() * tangentialStd
       let angle = arm * 2 * .pi / arms + rate * exp(r)
       let (c, s) = (cos(angle), sin(angle))
-      return (c * r - s * tangential + 0.1 * g.normal(), s * r + c * tangential + 0.1 * g.normal())
+      return (c * r - s * tangential + 0.1 * g.nextNormal(), s * r + c * tangential + 0.1 * g.nextNormal())
     case .swissRoll:
-      let u = 1.5 * .pi * (1 + 2 * g.uniform())
-      return (0.2 * u * cos(u) + 0.1 * g.normal(), 0.2 * u * sin(u) + 0.1 * g.normal())
+      let u = 1.5 * .pi * (1 + 2 * g.nextUniform())
+      return (0.2 * u * cos(u) + 0.1 * g.nextNormal(), 0.2 * u * sin(u) + 0.1 * g.nextNormal())
     }
   }
 }
