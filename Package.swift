@@ -22,8 +22,8 @@ let package = Package(
     // MARK: - Public API
     .target(name: "NCLPluginAPI", path: "Sources/NCLPluginAPI"),
     // The support layer of the host and every plugin: seeded generator. Depends on nothing.
-    .target(name: "NCLSupport", path: "Sources/NCLSupport"),
-    .target(name: "NCLPluginKit", dependencies: ["NCLPluginAPI"], path: "Sources/NCLPluginKit"),
+    .target(name: "NCLSupport", dependencies: ["CZlib"], path: "Sources/NCLSupport"),
+    .target(name: "NCLPluginKit", dependencies: ["NCLPluginAPI", "NCLSupport"], path: "Sources/NCLPluginKit"),
     .target(
       name: "NCLHost",
       dependencies: ["NCLSupport", "COpenBLAS", "CFFI", "NCLKernels", "NCLPluginAPI",
@@ -39,6 +39,7 @@ let package = Package(
     .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                    providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "NCLKernels", path: "Sources/NCLKernels"),
     .target(name: "_NCLTestSupport", dependencies: ["NCLHost"], path: "Sources/_NCLTestSupport"),
 
@@ -52,10 +53,10 @@ let package = Package(
     .executableTarget(name: "ncl-bench", dependencies: ["NCLHost"], path: "bench/ncl-bench"),
 
     // MARK: - Tests
-    .testTarget(name: "NCLHostTests", dependencies: ["NCLHost", "_NCLTestSupport"],
+    .testTarget(name: "NCLHostTests", dependencies: ["NCLHost", "_NCLTestSupport", "CZlib"],
                 path: "Tests/NCLHostTests"),
     .testTarget(name: "NCLSupportTests", dependencies: ["NCLSupport"], path: "Tests/NCLSupportTests"),
-    .testTarget(name: "NCLPluginKitTests", dependencies: ["NCLPluginKit"], path: "Tests/NCLPluginKitTests"),
+    .testTarget(name: "NCLPluginKitTests", dependencies: ["NCLPluginKit", "NCLSupport"], path: "Tests/NCLPluginKitTests"),
     // Loads the built libDynamicalOT.so through the real loader (no link dependency on the plugin).
     .testTarget(name: "DynamicalOTTests", dependencies: ["NCLHost", "_NCLTestSupport"], path: "Tests/DynamicalOTTests"),
     .testTarget(name: "PointProcessTests", dependencies: ["PointProcess", "NCLHost", "_NCLTestSupport"],
