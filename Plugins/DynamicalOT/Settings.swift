@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 import NCLPluginKit
+import NCLSupport
 
 /// How expectations under the model, E_{t, x ~ rho_t}[f], are estimated with gradients.
 enum Estimator: String, CaseIterable {

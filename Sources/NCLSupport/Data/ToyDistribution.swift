@@ -1,13 +1,19 @@
-// The built-in 2-D distributions, with the formulas of NCLHost's ToyDistribution (which a plugin cannot link).
+// The built-in 2-D toy distributions of the demo, the benchmarks and DynamicalOT.
 #if canImport(Glibc)
 import Glibc
-#else
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
 import Darwin
 #endif
-import NCLSupport
 
 /// Standard 2-D toy laws of the generative-modeling and optimal-transport literature.
-enum ToyDistribution: String, CaseIterable {
+///
+/// Samplers take their numbers from any `RandomSource`: the host's `SeededGenerator` (the demo,
+/// benchmarks; NCLHost adds a `Tensor` version of `sample`), a plugin's buffer of the host's
+/// stream while training, or a private generator for fixed data. A point uses at most
+/// `uniformsPerPoint` uniforms and `normalsPerPoint` normals.
+public enum ToyDistribution: String, CaseIterable, Codable, Sendable {
   /// 8 gaussians (std 0.2) on the circle of radius 2.
   case eightGaussians = "8gaussians"
   /// 2 gaussians (std 0.4) at (+-1.5, 0).
@@ -30,21 +36,22 @@ enum ToyDistribution: String, CaseIterable {
   case nclPinwheel = "ncl-pinwheel"
 
   /// Uniforms and normals one point consumes at most (draw this many per point from the host).
-  static let uniformsPerPoint = 3, normalsPerPoint = 4
+  public static let uniformsPerPoint = 3, normalsPerPoint = 4
 
   /// `count` points, row-major [count, 2].
-  func sample<R: RandomSource>(_ count: Int, using source: inout R) -> [Double] {
+  public func sample<R: RandomSource>(_ count: Int, using source: inout R) -> [Double] {
     var values: [Double] = []
     values.reserveCapacity(2 * count)
     for _ in 0..<count {
-      let (a, b) = point(&source)
+      let (a, b) = point(using: &source)
       values.append(a)
       values.append(b)
     }
     return values
   }
 
-  func point<R: RandomSource>(_ g: inout R) -> (Double, Double) {
+  /// One point (x, y).
+  public func point<R: RandomSource>(using g: inout R) -> (Double, Double) {
     switch self {
     case .eightGaussians:
       let angle = Double(min(Int(g.nextUniform() * 8), 7)) * .pi / 4
@@ -52,12 +59,8 @@ enum ToyDistribution: String, CaseIterable {
     case .twoGaussians:
       return ((g.nextUniform() < 0.5 ? -1.5 : 1.5) + 0.4 * g.nextNormal(), 0.4 * g.nextNormal())
     case .pinwheel:
-      let arms = 5.0, radialStd = 0.3, tangentialStd = 0.1, rate = 0.25
-      let arm = Double(min(Int(g.nextUniform() * arms), 4))
-      let r = g.nextNormal() * radialStd + 1, tangential = g.nextNormal() * tangentialStd
-      let angle = arm * 2 * .pi / arms + rate * exp(r)
-      let (c, s) = (cos(angle), sin(angle))
-      return (2 * (c * r - s * tangential), 2 * (s * r + c * tangential))
+      let (x, y) = Self.pinwheelArm(using: &g)
+      return (2 * x, 2 * y)
     case .moons:
       let angle = .pi * g.nextUniform()
       let noise = (0.1 * g.nextNormal(), 0.1 * g.nextNormal())
@@ -79,15 +82,22 @@ enum ToyDistribution: String, CaseIterable {
       let radius = 4 / 2.828, std = 0.5 / 2.828
       return (radius * cos(angle) + std * g.nextNormal(), radius * sin(angle) + std * g.nextNormal())
     case .nclPinwheel:
-      let arms = 5.0, radialStd = 0.3, tangentialStd = 0.1, rate = 0.25
-      let arm = Double(min(Int(g.nextUniform() * arms), 4))
-      let r = g.nextNormal() * radialStd + 1, tangential = g.nextNormal() * tangentialStd
-      let angle = arm * 2 * .pi / arms + rate * exp(r)
-      let (c, s) = (cos(angle), sin(angle))
-      return (c * r - s * tangential + 0.1 * g.nextNormal(), s * r + c * tangential + 0.1 * g.nextNormal())
+      let (x, y) = Self.pinwheelArm(using: &g)
+      return (x + 0.1 * g.nextNormal(), y + 0.1 * g.nextNormal())
     case .swissRoll:
       let u = 1.5 * .pi * (1 + 2 * g.nextUniform())
       return (0.2 * u * cos(u) + 0.1 * g.nextNormal(), 0.2 * u * sin(u) + 0.1 * g.nextNormal())
     }
+  }
+
+  /// A point on one of 5 arms at radius about 1: radial r ~ N(1, 0.3^2) and tangential
+  /// N(0, 0.1^2) offsets, turned by the arm's angle plus 0.25 exp(r).
+  private static func pinwheelArm<R: RandomSource>(using g: inout R) -> (Double, Double) {
+    let arms = 5.0, radialStd = 0.3, tangentialStd = 0.1, rate = 0.25
+    let arm = Double(min(Int(g.nextUniform() * arms), 4))
+    let r = g.nextNormal() * radialStd + 1, tangential = g.nextNormal() * tangentialStd
+    let angle = arm * 2 * .pi / arms + rate * exp(r)
+    let (c, s) = (cos(angle), sin(angle))
+    return (c * r - s * tangential, s * r + c * tangential)
   }
 }
