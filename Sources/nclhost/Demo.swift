@@ -29,7 +29,7 @@ extension NCLHostCommand {
     var learningRate = 2e-3
 
     @Option(help: "Weight of the kinetic-energy term.")
-    var kineticWeight: Float = 0.05
+    var kineticWeight = 0.05
 
     @Option(help: "Random seed (initialization and data).")
     var seed: UInt64 = 0
