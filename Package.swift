@@ -19,37 +19,54 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
   ],
   targets: [
+    // Dependencies point one way: NCLSupport <- NCLHost <- nclhost; plugins see only the C header,
+    // NCLPluginKit and NCLSupport, never NCLHost.
+
     // MARK: - Public API
+    // The plugin ABI: include/ncl_plugin.h, plain C, no dependencies.
     .target(name: "NCLPluginAPI", path: "Sources/NCLPluginAPI"),
-    // The support layer of the host and every plugin: seeded generator. Depends on nothing.
-    .target(name: "NCLSupport", dependencies: ["CZlib"], path: "Sources/NCLSupport"),
+    // The support layer of the host and every plugin: the seeded generator, numeric CSV reading,
+    // atomic files, canvas and PNG pictures, toy distributions, the transport loss over a tensor
+    // protocol. Uses only the system's zlib (CZlib), no other target and no Foundation.
+    .target(name: "NCLSupport", dependencies: ["CZlib"], path: "Sources/NCLSupport", exclude: ["README.md"]),
+    // The Swift layer of plugins over the C ABI (host tensors, descriptors, the objective
+    // protocol). Uses only the header and NCLSupport.
     .target(name: "NCLPluginKit", dependencies: ["NCLPluginAPI", "NCLSupport"], path: "Sources/NCLPluginKit"),
+    // The engine, model, sampler, trainer, run folders, plugin host and plots. Uses NCLSupport
+    // (re-exported), the C libraries below and swift-numerics; never a plugin.
     .target(
       name: "NCLHost",
       dependencies: ["NCLSupport", "COpenBLAS", "CFFI", "NCLKernels", "NCLPluginAPI",
                      .product(name: "Numerics", package: "swift-numerics")],
       path: "Sources/NCLHost",
       exclude: ["README.md"]),
+    // The `nclhost` command: argument parsing and printing over NCLHost.
     .executableTarget(
       name: "nclhost",
       dependencies: ["NCLHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/nclhost"),
 
     // MARK: - Implementation details
+    // System libraries (Debian packages that scripts/setup installs): BLAS for NCLHost's products,
+    // libffi for `nclhost call`, zlib for NCLSupport's PNG files.
     .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                    providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // NCLHost's C kernels (Float32 transcendentals per instruction set, the fork-join pool); no dependencies.
     .target(name: "NCLKernels", path: "Sources/NCLKernels"),
+    // Gradient checks and plugin fixtures for the tests (not API); uses NCLHost.
     .target(name: "_NCLTestSupport", dependencies: ["NCLHost"], path: "Sources/_NCLTestSupport"),
 
     // MARK: - Plugins
+    // Shared libraries nclhost loads; each uses the header, NCLPluginKit and NCLSupport only.
     .target(name: "DynamicalOT", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/DynamicalOT",
             exclude: ["README.md", "docs"]),
     .target(name: "PointProcess", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/PointProcess",
             exclude: ["README.md", "data", "scripts", "docs"]),
 
     // MARK: - Benchmarks
+    // `ncl-bench`: speed of the engine and of the reference OT step; uses NCLHost.
     .executableTarget(name: "ncl-bench", dependencies: ["NCLHost"], path: "bench/ncl-bench"),
 
     // MARK: - Tests
