@@ -8,6 +8,7 @@ let package = Package(
     .library(name: "NCLHost", targets: ["NCLHost"]),
     .library(name: "NCLPluginAPI", targets: ["NCLPluginAPI"]),
     .library(name: "NCLPluginKit", type: .static, targets: ["NCLPluginKit"]),
+    .library(name: "NCLSupport", targets: ["NCLSupport"]),
     .executable(name: "nclhost", targets: ["nclhost"]),
     .executable(name: "ncl-bench", targets: ["ncl-bench"]),
     .library(name: "DynamicalOT", type: .dynamic, targets: ["DynamicalOT"]),
@@ -18,39 +19,61 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
   ],
   targets: [
+    // Dependencies point one way: NCLSupport <- NCLHost <- nclhost; plugins see only the C header,
+    // NCLPluginKit and NCLSupport, never NCLHost.
+
     // MARK: - Public API
+    // The plugin ABI: include/ncl_plugin.h, plain C, no dependencies.
     .target(name: "NCLPluginAPI", path: "Sources/NCLPluginAPI"),
-    .target(name: "NCLPluginKit", dependencies: ["NCLPluginAPI"], path: "Sources/NCLPluginKit"),
+    // The support layer of the host and every plugin: the seeded generator, numeric CSV reading,
+    // atomic files, canvas and PNG pictures, toy distributions, the transport loss over a tensor
+    // protocol. Uses only the system's zlib (CZlib), no other target and no Foundation.
+    .target(name: "NCLSupport", dependencies: ["CZlib"], path: "Sources/NCLSupport", exclude: ["README.md"]),
+    // The Swift layer of plugins over the C ABI (host tensors, descriptors, the objective
+    // protocol). Uses only the header and NCLSupport.
+    .target(name: "NCLPluginKit", dependencies: ["NCLPluginAPI", "NCLSupport"], path: "Sources/NCLPluginKit"),
+    // The engine, model, sampler, trainer, run folders, plugin host and plots. Uses NCLSupport
+    // (re-exported), the C libraries below and swift-numerics; never a plugin.
     .target(
       name: "NCLHost",
-      dependencies: ["COpenBLAS", "CFFI", "NCLKernels", "NCLPluginAPI", .product(name: "Numerics", package: "swift-numerics")],
+      dependencies: ["NCLSupport", "COpenBLAS", "CFFI", "NCLKernels", "NCLPluginAPI",
+                     .product(name: "Numerics", package: "swift-numerics")],
       path: "Sources/NCLHost",
       exclude: ["README.md"]),
+    // The `nclhost` command: argument parsing and printing over NCLHost.
     .executableTarget(
       name: "nclhost",
       dependencies: ["NCLHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/nclhost"),
 
     // MARK: - Implementation details
+    // System libraries (Debian packages that scripts/setup installs): BLAS for NCLHost's products,
+    // libffi for `nclhost call`, zlib for NCLSupport's PNG files.
     .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                    providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // NCLHost's C kernels (Float32 transcendentals per instruction set, the fork-join pool); no dependencies.
     .target(name: "NCLKernels", path: "Sources/NCLKernels"),
+    // Gradient checks and plugin fixtures for the tests (not API); uses NCLHost.
     .target(name: "_NCLTestSupport", dependencies: ["NCLHost"], path: "Sources/_NCLTestSupport"),
 
     // MARK: - Plugins
-    .target(name: "DynamicalOT", dependencies: ["NCLPluginKit", "NCLPluginAPI"], path: "Plugins/DynamicalOT",
+    // Shared libraries nclhost loads; each uses the header, NCLPluginKit and NCLSupport only.
+    .target(name: "DynamicalOT", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/DynamicalOT",
             exclude: ["README.md", "docs"]),
-    .target(name: "PointProcess", dependencies: ["NCLPluginKit", "NCLPluginAPI"], path: "Plugins/PointProcess",
+    .target(name: "PointProcess", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/PointProcess",
             exclude: ["README.md", "data", "scripts", "docs"]),
 
     // MARK: - Benchmarks
+    // `ncl-bench`: speed of the engine and of the reference OT step; uses NCLHost.
     .executableTarget(name: "ncl-bench", dependencies: ["NCLHost"], path: "bench/ncl-bench"),
 
     // MARK: - Tests
-    .testTarget(name: "NCLHostTests", dependencies: ["NCLHost", "_NCLTestSupport"],
+    .testTarget(name: "NCLHostTests", dependencies: ["NCLHost", "_NCLTestSupport", "CZlib"],
                 path: "Tests/NCLHostTests"),
-    .testTarget(name: "NCLPluginKitTests", dependencies: ["NCLPluginKit"], path: "Tests/NCLPluginKitTests"),
+    .testTarget(name: "NCLSupportTests", dependencies: ["NCLSupport"], path: "Tests/NCLSupportTests"),
+    .testTarget(name: "NCLPluginKitTests", dependencies: ["NCLPluginKit", "NCLSupport"], path: "Tests/NCLPluginKitTests"),
     // Loads the built libDynamicalOT.so through the real loader (no link dependency on the plugin).
     .testTarget(name: "DynamicalOTTests", dependencies: ["NCLHost", "_NCLTestSupport"], path: "Tests/DynamicalOTTests"),
     .testTarget(name: "PointProcessTests", dependencies: ["PointProcess", "NCLHost", "_NCLTestSupport"],

@@ -1,6 +1,7 @@
 // DynamicalOT: least-action diffusion between given marginals, learned without simulation.
 import NCLPluginAPI
 import NCLPluginKit
+import NCLSupport
 
 /// The objective (see README.md for the math):
 ///
@@ -50,17 +51,19 @@ public final class DynamicalOT: ObjectiveImplementation {
 
   // MARK: - Loss
 
+  /// NCLSupport's `TransportLoss` on the marginals that are not left out, plus the Jacobian penalty.
   public func loss(host: PluginHost, step: StepInfo) throws -> PluginTensor {
-    var total = host.scalar(0)
+    let transport = TransportLoss(kineticWeight: settings.kineticWeight(at: step.step))
+    var likelihoods: [PluginTensor] = []
     for (k, marginal) in settings.marginals.enumerated() where !marginal.isLeftOut {
       let x = try marginal.batch(host: host, count: settings.batch)
-      let nll = -host.field(.logDensity, t: host.scalar(marginal.time), x: x).mean()
+      let nll = TransportLoss.negativeLogLikelihood(logDensity: host.field(.logDensity, t: host.scalar(marginal.time), x: x))
       host.report("nll\(k)", nll)
-      total = total + nll
+      likelihoods.append(nll)
     }
     let terms = try modelTerms(host: host)
     host.report("kinetic", terms.kinetic)
-    total = total + settings.kineticWeight(at: step.step) * terms.kinetic
+    var total = transport.loss(negativeLogLikelihoods: likelihoods, kinetic: terms.kinetic)
     if let jacobian = terms.jacobian {
       host.report("jacobian", jacobian)
       total = total + settings.jacobianWeight * jacobian
@@ -101,7 +104,7 @@ public final class DynamicalOT: ObjectiveImplementation {
       }
       u = host.field(.drift, t: t, x: x)
       logRho = host.field(.logDensity, t: t, x: x)
-      speed = 0.5 * u.squared().sum(axis: 1)
+      speed = TransportLoss.kineticEnergy(drift: u)
       // A rare point where the model's fields are not finite (deep in a tail, in Float32) would make
       // the whole step NaN: replace such rows by finite ones and evaluate once more.
       let speeds = try speed.values(), logDensities = try logRho.values()
@@ -125,19 +128,7 @@ public final class DynamicalOT: ObjectiveImplementation {
 
     /// length * E_{t, x ~ rho_t}[f] for f [n], differentiable in the model's parameters.
     func expectation(_ f: PluginTensor) -> PluginTensor {
-      switch settings.estimator {
-      case .importance:
-        return length * ((logRho - logQ!).exp() * f).mean()
-      case .score:
-        // Surrogate with the value of mean(f) and the gradient E[grad f] + E[(f - b) grad log rho],
-        // b_i the mean of the other samples' f (leave-one-out: unbiased).
-        let fixed = f.detached()
-        let baseline = (fixed.sum() - fixed) / Double(max(n - 1, 1))
-        return length * (f.mean() + ((fixed - baseline) * (logRho - logRho.detached())).mean())
-      case .reparameterized:
-        // The points carry d x / d theta, so the plain mean has the pathwise gradient.
-        return length * f.mean()
-      }
+      settings.estimator.expectation(f, logDensity: logRho, logProposal: logQ, length: length)
     }
 
     var jacobian: PluginTensor? = nil

@@ -1,5 +1,6 @@
 // Extra entry points: `nclhost call DynamicalOT gaussian_w2 ...` and `... discrete_ot ...`.
 import NCLPluginKit
+import NCLSupport
 
 enum ExportedFunctions {
   static let declarations: [FunctionDeclaration] = [
@@ -11,7 +12,7 @@ enum ExportedFunctions {
 
   /// Discrete-OT W2^2 between `count` samples of each law (exact assignment).
   static func discreteOT(_ a: ToyDistribution, _ b: ToyDistribution, count: Int, seed: UInt64) -> Double {
-    var g = DataGenerator(seed: seed ^ 0x0D15_C07E)
+    var g = SeededGenerator(seed: seed ^ 0x0D15_C07E)
     let x = a.sample(count, using: &g), y = b.sample(count, using: &g)
     let w2 = Assignment.wasserstein(x, y, dimension: 2, p: 2)
     return w2 * w2

@@ -1,5 +1,6 @@
 // One marginal law at one time: a generator (fresh samples) or a fixed data set (minibatches).
 import NCLPluginKit
+import NCLSupport
 
 /// A law p_k at time t_k that the model's rho_{t_k} should match.
 struct Marginal {
@@ -62,7 +63,7 @@ struct Marginal {
     switch source {
     case .gaussian(let mean, let std): return (mean, std)
     case .toy(let toy):
-      var g = DataGenerator(seed: seed)
+      var g = SeededGenerator(seed: seed)
       return Statistics.moments(toy.sample(4000, using: &g), dimension: 2)
     case .data(let train, _): return Statistics.moments(train, dimension: dimension)
     }

@@ -4,6 +4,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import NCLSupport
 
 /// A known diffusion dX = b(t, X) dt + sigma dW on t in [0, 1] in D >= 2 dimensions, observed as
 /// independent populations (fresh particles per snapshot, as in destructive single-cell assays).
@@ -21,8 +22,8 @@ enum PopulationProcess: String, CaseIterable {
 
   func start<R: RandomSource>(_ d: Int, _ g: inout R) -> [Double] {
     switch self {
-    case .branching: return (0..<d).map { k in k == 0 ? -2 + 0.3 * g.normal() : (k == 1 ? 0.1 : 0.3) * g.normal() }
-    case .rotating: return (0..<d).map { k in (k == 0 ? 2 : 0) + 0.3 * g.normal() }
+    case .branching: return (0..<d).map { k in k == 0 ? -2 + 0.3 * g.nextNormal() : (k == 1 ? 0.1 : 0.3) * g.nextNormal() }
+    case .rotating: return (0..<d).map { k in (k == 0 ? 2 : 0) + 0.3 * g.nextNormal() }
     }
   }
 
@@ -45,7 +46,7 @@ enum PopulationProcess: String, CaseIterable {
 
   /// `count` particles at each of `times` (in [0, 1]) by Euler-Maruyama with 400 steps.
   func snapshots(dimension d: Int, times: [Double], count: Int, seed: UInt64) -> SnapshotData {
-    var g = DataGenerator(seed: seed ^ 0xB0B0_0001)
+    var g = SeededGenerator(seed: seed ^ 0xB0B0_0001)
     let steps = 400, dt = 1.0 / Double(steps)
     var snapshots: [[Double]] = []
     for time in times {
@@ -56,7 +57,7 @@ enum PopulationProcess: String, CaseIterable {
         var x = start(d, &g)
         for step in 0..<last {
           let b = drift(Double(step) * dt, x)
-          for k in 0..<d { x[k] += b[k] * dt + sigma * dt.squareRoot() * g.normal() }
+          for k in 0..<d { x[k] += b[k] * dt + sigma * dt.squareRoot() * g.nextNormal() }
         }
         points.append(contentsOf: x)
       }

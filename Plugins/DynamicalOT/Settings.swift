@@ -5,18 +5,11 @@ import Glibc
 import Darwin
 #endif
 import NCLPluginKit
+import NCLSupport
 
-/// How expectations under the model, E_{t, x ~ rho_t}[f], are estimated with gradients.
-enum Estimator: String, CaseIterable {
-  /// E_{t, x ~ q_t}[f rho_t / q_t] with a fixed proposal q (see `Proposal`).
-  case importance
-  /// Exact model samples with the score-function (REINFORCE) gradient and a leave-one-out baseline:
-  /// grad E[f] = E[grad f] + E[(f - b) grad log rho].
-  case score
-  /// Exact model samples that carry the gradient of the sampler (the host's `sample_reparameterized`,
-  /// ABI 1.1): grad E[f] = E[grad f + grad_x f dx/dtheta], no weights and no baseline.
-  case reparameterized
-}
+/// How expectations under the model, E_{t, x ~ rho_t}[f], are estimated with gradients
+/// (`estimator`): the transport loss's estimators (NCLSupport).
+typealias Estimator = TransportLoss.Estimator
 
 enum DataKind: String, CaseIterable {
   /// Two marginals at t = 0 and t = 1: `source` and `target`.

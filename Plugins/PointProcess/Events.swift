@@ -6,6 +6,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NCLSupport
 
 /// One sequence: event times in [0, window], sorted, and a location per event.
 struct EventSequence: Equatable {
@@ -79,7 +80,8 @@ struct DataError: Error, CustomStringConvertible, Equatable {
 /// The first line is a header `sequence,t,NAME1,NAME2` (the coordinate names are free, eg:
 /// `longitude,latitude`); every other line is one event: an integer sequence id, a time in
 /// [0, window], and two coordinates. Rows of one sequence are contiguous and sorted by time.
-/// Blank lines are skipped. Every error names the file and the 1-based line.
+/// Blank lines and lines starting with '#' are skipped. Every error names the file and the
+/// 1-based line.
 enum EventCSV {
   static let columnCount = 4
 
@@ -87,68 +89,58 @@ enum EventCSV {
     try parse(DataLocation.readFile(path), name: path, window: window)
   }
 
-  /// Parses CSV text; `name` is used in error messages.
+  /// Parses CSV text (with NCLSupport's `NumericCSV`, which checks the field count and that every
+  /// value is a finite number); `name` is used in error messages.
   static func parse(_ text: String, name: String, window: Double) throws -> EventSet {
-    func fail(_ line: Int, _ message: String) -> DataError { DataError(message: "\(name):\(line): \(message)") }
+    do {
+      return try parse(NumericCSV(text: text, source: name), window: window)
+    } catch let error as NCLError {
+      throw DataError(message: error.description)
+    }
+  }
+
+  /// The format's own rules on top of the numbers: the header's columns, integer ids, times in
+  /// the window and sorted, the rows of a sequence contiguous.
+  private static func parse(_ reader: NumericCSV, window: Double) throws -> EventSet {
+    var reader = reader
+    guard let columns = reader.header, let headerLine = reader.headerLine else { throw reader.error("no header") }
+    guard columns.count == columnCount else {
+      throw reader.error(line: headerLine.number, "the header must have \(columnCount) columns `sequence,t,X,Y`, found \(columns.count): '\(headerLine.text)'")
+    }
+    if Double(columns[1]) != nil {
+      throw reader.error(line: headerLine.number, "expected a header `sequence,t,X,Y`, found data: '\(headerLine.text)'")
+    }
+    guard columns[0].lowercased() == "sequence", columns[1].lowercased() == "t" else {
+      throw reader.error(line: headerLine.number, "the header must start with `sequence,t`, found '\(columns[0]),\(columns[1])'")
+    }
     var sequences: [EventSequence] = []
     var seen = Set<Int>()
-    var header: [String]? = nil
     var previousTimeLine = 0
-    var lineNumber = 0
-    // "\r\n" is one Character in Swift, so splitting on isNewline handles both line endings.
-    for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-      lineNumber += 1
-      if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
-      guard let columns = header else {
-        guard fields.count == columnCount else {
-          throw fail(lineNumber, "the header must have \(columnCount) columns `sequence,t,X,Y`, found \(fields.count): '\(line)'")
-        }
-        if Double(fields[1]) != nil {
-          throw fail(lineNumber, "expected a header `sequence,t,X,Y`, found data: '\(line)'")
-        }
-        guard fields[0].lowercased() == "sequence", fields[1].lowercased() == "t" else {
-          throw fail(lineNumber, "the header must start with `sequence,t`, found '\(fields[0]),\(fields[1])'")
-        }
-        header = fields
-        continue
-      }
-      guard fields.count == columnCount else {
-        let missing = fields.count < columnCount ? "missing column '\(columns[fields.count])'" : "too many columns"
-        throw fail(lineNumber, "\(missing): expected \(columnCount) values (\(columns.joined(separator: ", "))), found \(fields.count): '\(line)'")
-      }
-      var values = [Double](repeating: 0, count: columnCount)
-      for c in 0..<columnCount {
-        guard let v = Double(fields[c]) else {
-          throw fail(lineNumber, "column '\(columns[c])' is not a number: '\(fields[c])'")
-        }
-        guard v.isFinite else { throw fail(lineNumber, "column '\(columns[c])' is not finite: '\(fields[c])'") }
-        values[c] = v
-      }
+    while let row = try reader.nextRow() {
+      let values = row.values, fields = row.fields
       guard values[0] >= 0, values[0] == values[0].rounded(), values[0] < 1e15 else {
-        throw fail(lineNumber, "column '\(columns[0])' must be a non-negative integer id, found '\(fields[0])'")
+        throw reader.error(line: row.line, "column '\(columns[0])' must be a non-negative integer id, found '\(fields[0])'")
       }
       let id = Int(values[0]), t = values[1]
       guard t >= 0, t <= window else {
-        throw fail(lineNumber, "time \(fields[1]) is outside the window [0, \(window)]")
+        throw reader.error(line: row.line, "time \(fields[1]) is outside the window [0, \(window)]")
       }
       if let last = sequences.last, last.id == id {
         let previous = last.times[last.times.count - 1]
         guard t >= previous else {
-          throw fail(lineNumber, "times are not sorted: \(fields[1]) comes after \(previous) (line \(previousTimeLine)) in sequence \(id)")
+          throw reader.error(line: row.line, "times are not sorted: \(fields[1]) comes after \(previous) (line \(previousTimeLine)) in sequence \(id)")
         }
         sequences[sequences.count - 1].times.append(t)
         sequences[sequences.count - 1].locations.append(contentsOf: [values[2], values[3]])
       } else {
         guard seen.insert(id).inserted else {
-          throw fail(lineNumber, "sequence \(id) appears again after other sequences; the rows of a sequence must be contiguous")
+          throw reader.error(line: row.line, "sequence \(id) appears again after other sequences; the rows of a sequence must be contiguous")
         }
         sequences.append(EventSequence(id: id, times: [t], locations: [values[2], values[3]]))
       }
-      previousTimeLine = lineNumber
+      previousTimeLine = row.line
     }
-    guard let columns = header else { throw DataError(message: "\(name): empty file (expected a header `sequence,t,X,Y` and events)") }
-    guard !sequences.isEmpty else { throw DataError(message: "\(name): no events after the header") }
+    guard !sequences.isEmpty else { throw reader.error("no events after the header") }
     return EventSet(sequences: sequences, window: window, coordinateNames: Array(columns[2...]))
   }
 

@@ -8,24 +8,11 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NCLSupport
 
-/// A small seeded generator (SplitMix64) so that synthetic data sets are reproducible from a
-/// seed. Training randomness comes from the host's stream, never from here.
-struct SplitMix64: RandomNumberGenerator {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  /// Uniform in (0, 1).
-  mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
-  mutating func exponential(rate: Double) -> Double { -log(uniform()) / rate }
-  /// Standard normal (Box-Muller).
-  mutating func normal() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform()) }
+extension SeededGenerator {
+  /// Exponential with rate `rate` (mean 1 / rate), by inversion.
+  mutating func nextExponential(rate: Double) -> Double { -log(nextUniform()) / rate }
 }
 
 /// A multivariate Hawkes process with exponential kernels:
@@ -40,20 +27,20 @@ struct MultivariateHawkes {
 
   /// Ogata's thinning on [0, window]: between events the total intensity only decays, so its
   /// value just after the last accepted event bounds it until the next one.
-  func simulate(window: Double, using rng: inout SplitMix64) -> [(time: Double, mark: Int)] {
+  func simulate(window: Double, using rng: inout SeededGenerator) -> [(time: Double, mark: Int)] {
     var events: [(time: Double, mark: Int)] = []
     // excitation[c] = sum_j alpha[c][class_j] beta exp(-beta (t - t_j)) at time `now`.
     var excitation = [Double](repeating: 0, count: classes)
     var now = 0.0
     while true {
       let bound = mu.reduce(0, +) + excitation.reduce(0, +)
-      let candidate = now + rng.exponential(rate: bound)
+      let candidate = now + rng.nextExponential(rate: bound)
       if candidate > window { break }
       let decay = exp(-beta * (candidate - now))
       for c in 0..<classes { excitation[c] *= decay }
       now = candidate
       let rates = (0..<classes).map { mu[$0] + excitation[$0] }
-      var u = rng.uniform() * bound
+      var u = rng.nextUniform() * bound
       var mark = -1
       for c in 0..<classes {
         if u < rates[c] { mark = c; break }
@@ -84,15 +71,15 @@ enum Pinwheel {
 
   /// A point on arm `c`: radial r ~ N(1, 0.3^2), tangential s ~ N(0, 0.1^2), turned by
   /// 2 pi c / 10 + 0.25 exp(r), scaled by 2.
-  static func location(arm c: Int, using rng: inout SplitMix64) -> (Double, Double) {
-    let r = 1 + 0.3 * rng.normal(), s = 0.1 * rng.normal()
+  static func location(arm c: Int, using rng: inout SeededGenerator) -> (Double, Double) {
+    let r = 1 + 0.3 * rng.nextNormal(), s = 0.1 * rng.nextNormal()
     let angle = 2 * Double.pi * Double(c) / Double(classes) + 0.25 * exp(r)
     return (2 * (r * cos(angle) + s * sin(angle)), 2 * (-r * sin(angle) + s * cos(angle)))
   }
 
   /// `count` sequences on [0, 30], reproducible from `seed`.
   static func generate(sequences count: Int, seed: UInt64) -> EventSet {
-    var rng = SplitMix64(seed: seed)
+    var rng = SeededGenerator(seed: seed)
     let hawkes = process
     var sequences: [EventSequence] = []
     while sequences.count < count {

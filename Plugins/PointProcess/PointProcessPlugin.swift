@@ -11,6 +11,7 @@ import Darwin
 #endif
 import NCLPluginAPI
 import NCLPluginKit
+import NCLSupport
 
 /// The one exported entry point.
 @_cdecl("ncl_plugin_entry")
@@ -323,14 +324,14 @@ public final class PointProcessObjective: ObjectiveImplementation {
       for r in 0..<grid {
         for c in 0..<grid {
           let v = logDensity[p * grid * grid + r * grid + c]
-          canvas.set(left + c, top + r, viridis((v - floor) / (top99 - floor)))
+          canvas[left + c, top + r] = Colormap.viridis((v - floor) / (top99 - floor))
         }
       }
       for (i, te) in testTimes.enumerated() where abs(te - t) <= window / 30 {
         let px = Int(((testLocations[2 * i] - x0) / (x1 - x0) * Double(grid)).rounded(.down))
         let py = Int(((y1 - testLocations[2 * i + 1]) / (y1 - y0) * Double(grid)).rounded(.down))
         guard px >= 0, py >= 0, px < grid, py < grid else { continue }
-        canvas.fill(x: left + px, y: top + py, width: 2, height: 2, (255, 255, 255))
+        canvas.fill(PixelRect(x: left + px, y: top + py, width: 2, height: 2), color: .white)
       }
       canvas.text("t=" + Self.shortNumber(t), x: left, y: 4)
     }

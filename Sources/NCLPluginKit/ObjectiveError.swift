@@ -3,8 +3,8 @@ import NCLPluginAPI
 
 /// An error with the ABI status it maps to (`NCL_ERROR_*`). Throw it from
 /// `ObjectiveImplementation.init`, `loss` or `evaluate`: the kit writes `message` into the host's
-/// error buffer and returns `status.code`. Any other error thrown becomes `.internal` with its
-/// description as the message.
+/// error buffer and returns `status.code`. An `NCLError` of the support layer becomes
+/// `.invalidArgument`, any other error `.internal`, with its description as the message.
 public struct ObjectiveError: Error, CustomStringConvertible, Equatable, Sendable {
   /// The status codes of the ABI.
   public enum Status: Int32, Sendable, CaseIterable {

@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 import NCLPluginAPI
+import NCLSupport
 
 /// Builds a plugin's descriptor and serves the ABI's function pointers for an `ObjectiveImplementation`.
 ///
@@ -127,6 +128,10 @@ public enum PluginExport {
     } catch let error as ObjectiveError {
       CStrings.write(error.message, into: err, capacity: capacity)
       return error.status.code
+    } catch let error as NCLError {
+      // The support layer's errors (a file it cannot write, a bad size) are the caller's to fix.
+      CStrings.write(error.description, into: err, capacity: capacity)
+      return ObjectiveError.Status.invalidArgument.code
     } catch {
       CStrings.write("\(error)", into: err, capacity: capacity)
       return ObjectiveError.Status.internal.code

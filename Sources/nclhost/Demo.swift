@@ -10,58 +10,64 @@ extension NCLHostCommand {
       discussion: """
         Trains the NCL model (exact density, telescoping flux) on 8 gaussians at t=0 and 2 gaussians \
         at t=1 with the kinetic-energy loss, then reports held-out likelihoods and the transport cost \
-        of the learned flow. Writes a checkpoint that `nclhost plot` and `nclhost sample` read.
+        of the learned flow. Writes a checkpoint that `nclhost plot` and `nclhost sample` read. A DIR \
+        that already holds a run is refused unless --resume continues it or --overwrite replaces it.
         """)
 
-    @Option(help: "Law at t = 0: \(ToyDistribution.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Law at t = 0.")
     var source: ToyDistribution = .eightGaussians
 
     @Option(help: "Law at t = 1.")
     var target: ToyDistribution = .twoGaussians
 
-    @Option(help: "Training steps.")
-    var steps = 2000
-
     @Option(help: "Samples per marginal and kinetic points per step.")
     var batch = 256
 
-    @Option(help: "Adam learning rate.")
-    var learningRate = 2e-3
-
     @Option(help: "Weight of the kinetic-energy term.")
-    var kineticWeight: Float = 0.05
+    var kineticWeight = 0.05
 
-    @Option(help: "Random seed (initialization and data).")
-    var seed: UInt64 = 0
-
-    @Option(help: ArgumentHelp("Output directory for checkpoint.ncl, metrics.jsonl and config.json.", valueName: "dir"))
-    var out = "demo-out"
+    @OptionGroup var training: TrainingOptions<DemoDefaults>
 
     func validate() throws {
-      guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
       guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
-      guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
       guard kineticWeight >= 0 else { throw ValidationError("--kinetic-weight must be >= 0, got \(kineticWeight)") }
     }
 
+    /// The demo's parameters as stored in the checkpoint, each with the option that sets it.
+    var settings: [RunMetadata.Setting] {
+      [("source", source.rawValue), ("target", target.rawValue), ("batch", "\(batch)"), ("kinetic_weight", "\(kineticWeight)")].map {
+        RunMetadata.Setting(key: $0.0, value: $0.1, spelled: "--\($0.0.replacingOccurrences(of: "_", with: "-")) \($0.1)")
+      }
+    }
+
     func run() throws {
+      let directory = training.directory
+      if let checkpoint = try directory.prepare(training.start) {
+        _ = try RunMetadata(checkpoint.metadata).resumedParameters(for: .demo, settings: settings, checkpoint: directory.checkpointURL.path)
+      }
       let objective = TransportObjective(source: source, target: target, batch: batch, kineticWeight: kineticWeight)
-      let model = try NCLModel<Float>(configuration: TransportObjective.defaultModel, seed: seed)
-      var configuration = TrainerConfiguration(steps: steps, learningRate: learningRate)
-      configuration.seed = seed
-      configuration.logEvery = max(steps / 10, 1)
-      configuration.checkpointEvery = steps
-      print("nclhost \(NCLVersion.string): \(source.rawValue) -> \(target.rawValue), \(steps) steps, batch \(batch) (BLAS core \(BLAS.coreName))")
-      let trainer = try Trainer(
-        model: model, objective: objective, configuration: configuration, outputDirectory: URL(fileURLWithPath: out),
-        metadata: ["demo": "\(source.rawValue)->\(target.rawValue)"])
-      let summary = try trainer.run()
+      let model = try NCLModel<Float>(configuration: TransportObjective.defaultModel, seed: training.seed)
+      print("nclhost \(NCLVersion.string): \(source.rawValue) -> \(target.rawValue), \(training.steps) steps, batch \(batch) (BLAS core \(BLAS.coreName))")
+      let metadata = RunMetadata.make(
+        demo: "\(source.rawValue)->\(target.rawValue)", parameters: Dictionary(uniqueKeysWithValues: settings.map { ($0.key, $0.value) }))
+      let summary = try training.train(model: model, objective: objective, metadata: metadata)
       let e = summary.evaluation
+      if e.isEmpty {
+        print("nothing to train: the run in \(directory.url.path) is already at step \(summary.step) of \(summary.totalSteps)")
+        return
+      }
       print(String(format: "held-out NLL at t=0: %.4f  at t=1: %.4f", e["nll0"] ?? .nan, e["nll1"] ?? .nan))
       print(String(format: "kinetic energy: %.4f   transport cost E|X1-X0|^2 (ODE): %.4f", e["kinetic"] ?? .nan, e["transport_cost"] ?? .nan))
-      print(String(format: "trained in %.1f s; pictures: nclhost plot --checkpoint %@/checkpoint.ncl", summary.seconds, out))
+      print(String(format: "trained in %.1f s; pictures: nclhost plot --checkpoint %@/checkpoint.ncl", summary.seconds, training.out))
     }
   }
+}
+
+/// `nclhost demo`'s training defaults.
+enum DemoDefaults: TrainingDefaults {
+  static let out = "demo-out"
+  static let learningRate = 2e-3
+  static let logEvery = 200
 }
 
 extension ToyDistribution: ExpressibleByArgument {}

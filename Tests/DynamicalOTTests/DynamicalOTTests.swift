@@ -111,7 +111,7 @@ final class DynamicalOTTests: XCTestCase {
     XCTAssertEqual(Set(terms.keys), ["nll0", "nll2", "kinetic"], "snapshot 1 is left out of training")
 
     try "t,x\n0,1\n0,2\n1,abc\n".write(to: file, atomically: true, encoding: .utf8)
-    XCTAssertTrue(createError([("data", "csv"), ("csv", file.path)]).contains("snapshots.csv:4: 'abc' is not a number"))
+    XCTAssertTrue(createError([("data", "csv"), ("csv", file.path)]).contains("snapshots.csv:4: column 'x' is not a number: 'abc'"))
     try "0,1,2\n0,2,3\n1,3\n".write(to: file, atomically: true, encoding: .utf8)
     XCTAssertTrue(createError([("data", "csv"), ("csv", file.path)]).contains("snapshots.csv:3: 2 fields, but earlier rows have 3"))
     try "0,1\n0,2\n".write(to: file, atomically: true, encoding: .utf8)

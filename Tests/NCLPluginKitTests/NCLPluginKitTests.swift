@@ -3,6 +3,7 @@
 import XCTest
 @testable import NCLPluginKit
 import NCLPluginAPI
+import NCLSupport
 
 final class NCLPluginKitTests: XCTestCase {
   let values = ParameterValues([
@@ -115,6 +116,9 @@ final class NCLPluginKitTests: XCTestCase {
     XCTAssertEqual(String(cString: buffer), "file:3 ")
     struct Other: Error {}
     XCTAssertEqual(PluginExport.guarded(buffer, 8) { throw Other() }, ncl_status_t(NCL_ERROR_INTERNAL))
+    XCTAssertEqual(PluginExport.guarded(buffer, 8) { throw NCLError.invalidArgument("a.png: cannot write") },
+                   ncl_status_t(NCL_ERROR_INVALID_ARGUMENT))
+    XCTAssertEqual(String(cString: buffer), "a.png: ")
   }
 
   /// A 1.0 host's table ends before sample_reparameterized: the kit refuses to call past

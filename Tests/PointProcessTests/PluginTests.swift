@@ -88,10 +88,10 @@ final class PluginTests: XCTestCase {
     let window = 10.0, (s1, s2) = (0.5, 0.3)
     func mean(_ t: Double) -> Double { -1.5 + 3 * t / window }
     func events(_ count: Int, seed: UInt64) -> EventSet {
-      var rng = SplitMix64(seed: seed)
+      var rng = SeededGenerator(seed: seed)
       let sequences = (0..<(count / 20)).map { k -> EventSequence in
-        let times = (0..<20).map { _ in rng.uniform() * window }.sorted()
-        let locations = times.flatMap { [mean($0) + s1 * rng.normal(), 1 + s2 * rng.normal()] }
+        let times = (0..<20).map { _ in rng.nextUniform() * window }.sorted()
+        let locations = times.flatMap { [mean($0) + s1 * rng.nextNormal(), 1 + s2 * rng.nextNormal()] }
         return EventSequence(id: k, times: times, locations: locations)
       }
       return EventSet(sequences: sequences, window: window)

@@ -20,7 +20,7 @@ enum ReferenceOT2D {
   static func step(_ model: inout NCLModel<Float>, _ adam: inout Adam<Float>, batch: Int, _ g: inout SeededGenerator) -> Float {
     let x0: Tensor<Float> = ToyDistribution.eightGaussians.sample(batch, using: &g)
     let x1: Tensor<Float> = ToyDistribution.twoGaussians.sample(batch, using: &g)
-    return TransportLoss<Float>().trainingStep(&model, &adam, x0: x0, x1: x1, batch: batch, using: &g).loss.scalar
+    return TransportLoss(kineticWeight: 1).trainingStep(&model, &adam, x0: x0, x1: x1, batch: batch, using: &g).loss.scalar
   }
 
   /// `NCL_BENCH_BATCH` runs one batch size only (for profiling).

@@ -28,9 +28,9 @@ public final class Trainer {
   /// or a time budget; tests use it to interrupt a run at a known step.
   public var shouldStop: (Int) -> Bool = { _ in false }
 
-  public var checkpointURL: URL { outputDirectory.appendingPathComponent("checkpoint.ncl") }
-  public var configurationURL: URL { outputDirectory.appendingPathComponent("config.json") }
-  public var metricsURL: URL { outputDirectory.appendingPathComponent("metrics.jsonl") }
+  public var checkpointURL: URL { RunDirectory(outputDirectory).checkpointURL }
+  public var configurationURL: URL { RunDirectory(outputDirectory).configurationURL }
+  public var metricsURL: URL { RunDirectory(outputDirectory).metricsURL }
 
   public init(
     model: NCLModel<Float>, objective: any TrainingObjective, configuration: TrainerConfiguration,
@@ -47,7 +47,7 @@ public final class Trainer {
 
   /// Trains up to `configuration.steps` updates. `resume: true` continues from checkpoint.ncl
   /// in the output directory (and throws if there is none); `false` starts over, replacing
-  /// whatever the directory held.
+  /// whatever the directory held (`RunDirectory.prepare` checks first that this is wanted).
   public func run(resume: Bool = false) throws -> TrainingSummary {
     let c = configuration
     do {
@@ -244,6 +244,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
   case nonFinite(quantity: String, value: Double, step: Int, lastCheckpointStep: Int?, checkpointPath: String)
   case noCheckpoint(path: String)
   case incompatibleCheckpoint(path: String, reason: String)
+  /// A new run was to start in a folder that holds one (`files`: its checkpoint, metrics log).
+  case runExists(path: String, files: [String])
 
   public var description: String {
     switch self {
@@ -253,9 +255,12 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
       return "training stopped at step \(step): the \(quantity) is \(value). Nothing from this step was saved; "
         + "\(kept). Lower the learning rate or clip gradients (nclhost run --clip), then resume."
     case .noCheckpoint(let path):
-      return "cannot resume: there is no checkpoint at \(path)"
+      return "cannot resume: there is no checkpoint at \(path) (start without --resume)"
     case .incompatibleCheckpoint(let path, let reason):
       return "cannot resume from \(path): \(reason)"
+    case .runExists(let path, let files):
+      return "\(path) already holds a run (\(files.joined(separator: ", "))): --resume continues it, "
+        + "--overwrite replaces it with a new one; or choose another output folder"
     }
   }
 }

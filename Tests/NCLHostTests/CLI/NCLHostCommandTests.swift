@@ -22,6 +22,13 @@ final class NCLHostCommandTests: XCTestCase {
     assertGolden(result.stdout, Self.runHelp)
   }
 
+  func testDemoHelp() throws {
+    let result = try nclhost(["demo", "--help"])
+    result.assertExit(0)
+    XCTAssertEqual(result.stderr, "")
+    assertGolden(result.stdout, Self.demoHelp)
+  }
+
   // MARK: - list, info
 
   func testListShowsTheFixtureWithVersionAndPath() throws {
@@ -254,6 +261,54 @@ final class NCLHostCommandTests: XCTestCase {
     XCTAssertTrue(result.stderr.contains("no checkpoint"), "expected 'no checkpoint':\n\(result.stderr)")
     XCTAssertTrue(result.stderr.contains(empty.appendingPathComponent("checkpoint.ncl").path), result.stderr)
     XCTAssertFalse(result.stderr.contains("NSCocoaErrorDomain"), "raw Foundation error:\n\(result.stderr)")
+  }
+
+  // MARK: - run, demo: an output folder that holds a run
+
+  /// Training into a folder that holds a run needs --resume (continue) or --overwrite (replace);
+  /// without either, the run is refused and its files are left as they were.
+  func testRunRefusesAFolderThatHoldsARunUnlessOverwritten() throws {
+    let a = scratch()
+    try train(steps: 4, out: a)
+    let before = try Data(contentsOf: a.appendingPathComponent("checkpoint.ncl"))
+    let metrics = try Data(contentsOf: a.appendingPathComponent("metrics.jsonl"))
+    let refused = try nclhost(["run", "Fixture", "--steps", "2", "--out", a.path] + pluginPath())
+    refused.assertFailed()
+    XCTAssertTrue(refused.stderr.contains("\(a.path) already holds a run (checkpoint.ncl, metrics.jsonl): --resume continues it, "
+      + "--overwrite replaces it with a new one"), refused.stderr)
+    XCTAssertEqual(refused.stdout, "", "nothing may start before the refusal")
+    XCTAssertEqual(try Data(contentsOf: a.appendingPathComponent("checkpoint.ncl")), before)
+    XCTAssertEqual(try Data(contentsOf: a.appendingPathComponent("metrics.jsonl")), metrics)
+
+    let replaced = try nclhost(["run", "Fixture", "--steps", "2", "--overwrite", "--out", a.path] + pluginPath())
+    replaced.assertExit(0)
+    XCTAssertEqual(try Checkpoint.read(from: a.appendingPathComponent("checkpoint.ncl")).step, 2, "a new run of 2 steps")
+    XCTAssertEqual(try lines(a.appendingPathComponent("metrics.jsonl")).filter { $0.contains("\"train\"") }.count, 2)
+
+    let both = try nclhost(["run", "Fixture", "--steps", "2", "--overwrite", "--resume", "--out", a.path] + pluginPath())
+    both.assertExit(64)
+    XCTAssertTrue(both.stderr.contains("--resume continues the run in --out and --overwrite replaces it: give one of them"), both.stderr)
+  }
+
+  /// The demo shares the run options and the rule, and its resume checks its own options.
+  func testDemoRefusesAFolderThatHoldsARun() throws {
+    let a = scratch()
+    try FileManager.default.createDirectory(at: a, withIntermediateDirectories: true)
+    try Data().write(to: a.appendingPathComponent("metrics.jsonl"))
+    let refused = try nclhost(["demo", "--steps", "1", "--out", a.path])
+    refused.assertFailed()
+    XCTAssertTrue(refused.stderr.contains("\(a.path) already holds a run (metrics.jsonl): --resume continues it, --overwrite replaces it"),
+                  refused.stderr)
+    let resumed = try nclhost(["demo", "--steps", "1", "--resume", "--out", a.path])
+    resumed.assertFailed()
+    XCTAssertTrue(resumed.stderr.contains("cannot resume: there is no checkpoint at \(a.appendingPathComponent("checkpoint.ncl").path)"),
+                  resumed.stderr)
+    // A plugin's checkpoint is not the demo's.
+    let b = scratch()
+    try train(steps: 2, out: b)
+    let other = try nclhost(["demo", "--steps", "4", "--resume", "--out", b.path])
+    other.assertFailed()
+    XCTAssertTrue(other.stderr.contains("was trained with plugin 'Fixture', not the demo"), other.stderr)
   }
 
   // MARK: - sample, fields, eval, call
@@ -693,11 +748,12 @@ final class NCLHostCommandTests: XCTestCase {
     metrics to --out.
 
     Checkpoints are written atomically to DIR/checkpoint.ncl every
-    --checkpoint-every steps and at the end; metrics go to DIR/metrics.jsonl.
-    Ctrl-C stops after the current step and writes a checkpoint; continue with the
-    same command and --resume (which reuses the checkpoint's model, so model
-    options are ignored). A NaN or infinite loss stops training and keeps the last
-    good checkpoint.
+    --checkpoint-every steps and at the end; metrics go to DIR/metrics.jsonl. A DIR
+    that already holds a run is refused unless --resume continues it or --overwrite
+    replaces it. Ctrl-C stops after the current step and writes a checkpoint;
+    continue with the same command and --resume (which reuses the checkpoint's
+    model, so model options are ignored). A NaN or infinite loss stops training and
+    keeps the last good checkpoint.
 
     USAGE: nclhost run [<options>] <plugin>
 
@@ -714,7 +770,9 @@ final class NCLHostCommandTests: XCTestCase {
                               0)
       --out <dir>             Output directory for checkpoint.ncl, metrics.jsonl
                               and config.json. (default: out)
-      --resume                Continue from DIR/checkpoint.ncl.
+      --resume                Continue the run in DIR from its checkpoint.ncl.
+      --overwrite             Replace the run in DIR (checkpoint.ncl,
+                              metrics.jsonl) with a new one.
       --learning-rate <learning-rate>
                               Adam learning rate. (default: 0.001)
       --schedule <schedule>   Learning-rate schedule: constant or cosine (to 1% of
@@ -747,6 +805,58 @@ final class NCLHostCommandTests: XCTestCase {
                               directory and the build's products.
       --isolate               Run the plugin in a child process: a crash is
                               reported instead of killing the host.
+      --version               Show the version.
+      -h, --help              Show help information.
+
+
+    """#
+
+  static let demoHelp = #"""
+    OVERVIEW: Learn the least-action flow between two 2-D toy laws (the built-in
+    default problem).
+
+    Trains the NCL model (exact density, telescoping flux) on 8 gaussians at t=0
+    and 2 gaussians at t=1 with the kinetic-energy loss, then reports held-out
+    likelihoods and the transport cost of the learned flow. Writes a checkpoint
+    that `nclhost plot` and `nclhost sample` read. A DIR that already holds a run
+    is refused unless --resume continues it or --overwrite replaces it.
+
+    USAGE: nclhost demo <options>
+
+    OPTIONS:
+      --source <source>       Law at t = 0. (values: 8gaussians, 2gaussians,
+                              pinwheel, moons, circles, checkerboard, swissroll,
+                              ncl-8gaussians, ncl-pinwheel; default: 8gaussians)
+      --target <target>       Law at t = 1. (values: 8gaussians, 2gaussians,
+                              pinwheel, moons, circles, checkerboard, swissroll,
+                              ncl-8gaussians, ncl-pinwheel; default: 2gaussians)
+      --batch <batch>         Samples per marginal and kinetic points per step.
+                              (default: 256)
+      --kinetic-weight <kinetic-weight>
+                              Weight of the kinetic-energy term. (default: 0.05)
+      --steps <steps>         Total training steps (a resumed run continues up to
+                              this count). (default: 2000)
+      --seed <seed>           Seed of initialization, data and sampling. (default:
+                              0)
+      --out <dir>             Output directory for checkpoint.ncl, metrics.jsonl
+                              and config.json. (default: demo-out)
+      --resume                Continue the run in DIR from its checkpoint.ncl.
+      --overwrite             Replace the run in DIR (checkpoint.ncl,
+                              metrics.jsonl) with a new one.
+      --learning-rate <learning-rate>
+                              Adam learning rate. (default: 0.002)
+      --schedule <schedule>   Learning-rate schedule: constant or cosine (to 1% of
+                              the rate). (values: constant, cosine; default:
+                              constant)
+      --clip <clip>           Clip gradients to this global L2 norm (0: off).
+                              (default: 0.0)
+      --checkpoint-every <checkpoint-every>
+                              Steps between checkpoints. (default: 500)
+      --evaluate-every <evaluate-every>
+                              Steps between evaluations (0: only at the end).
+                              (default: 0)
+      --log-every <log-every> Steps between log lines when not on a terminal.
+                              (default: 200)
       --version               Show the version.
       -h, --help              Show help information.
 

@@ -1,7 +1,9 @@
-// PNG bytes decode to what was drawn; colormaps, axes and text behave; plots write files.
+// PNG bytes decode (with zlib) to what was drawn; colormaps, axes and text behave; plots write files.
+import CZlib
 import Foundation
 import XCTest
 @testable import NCLHost
+@testable import NCLSupport
 
 final class PlotTests: XCTestCase {
   // MARK: - An independent PNG reader
@@ -17,23 +19,14 @@ final class PlotTests: XCTestCase {
     var zlib: [UInt8]
   }
 
-  /// Bitwise CRC-32, written independently of the library's table version.
+  /// zlib's CRC-32 (the checksum of PNG chunks).
   static func crc32(_ bytes: [UInt8]) -> UInt32 {
-    var c: UInt32 = 0xFFFF_FFFF
-    for byte in bytes {
-      c ^= UInt32(byte)
-      for _ in 0..<8 { c = (c >> 1) ^ (c & 1 == 1 ? 0xEDB8_8320 : 0) }
-    }
-    return ~c
+    UInt32(bytes.withUnsafeBufferPointer { CZlib.crc32(0, $0.baseAddress, uInt($0.count)) })
   }
 
+  /// zlib's Adler-32 (the checksum that ends a zlib stream).
   static func adler32(_ bytes: [UInt8]) -> UInt32 {
-    var a: UInt32 = 1, b: UInt32 = 0
-    for byte in bytes {
-      a = (a + UInt32(byte)) % 65_521
-      b = (b + a) % 65_521
-    }
-    return b << 16 | a
+    UInt32(bytes.withUnsafeBufferPointer { CZlib.adler32(1, $0.baseAddress, uInt($0.count)) })
   }
 
   static func uint32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
@@ -93,23 +86,16 @@ final class PlotTests: XCTestCase {
     return out
   }
 
-  /// Inflates with python3's zlib (a reference inflater); nil when python3 is missing.
-  static func inflateWithPython(_ zlib: [UInt8]) throws -> [UInt8]? {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ncl-plot-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let input = directory.appendingPathComponent("in.z"), output = directory.appendingPathComponent("out.raw")
-    try Data(zlib).write(to: input)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sys, zlib; open(sys.argv[2], 'wb').write(zlib.decompress(open(sys.argv[1], 'rb').read()))",
-                         input.path, output.path]
-    process.standardError = FileHandle.nullDevice
-    do { try process.run() } catch { return nil }
-    process.waitUntilExit()
-    if process.terminationStatus == 127 { return nil }  // env: python3 not found
-    XCTAssertEqual(process.terminationStatus, 0, "python3 zlib.decompress failed")
-    return [UInt8](try Data(contentsOf: output))
+  /// Inflates a zlib stream of `count` bytes with zlib's own inflater (checks the Adler-32).
+  static func inflate(_ zlib: [UInt8], count: Int, file: StaticString = #filePath, line: UInt = #line) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: count + 1)
+    var length = uLong(out.count)
+    let status = out.withUnsafeMutableBufferPointer { target in
+      zlib.withUnsafeBufferPointer { uncompress(target.baseAddress, &length, $0.baseAddress, uLong($0.count)) }
+    }
+    XCTAssertEqual(status, Z_OK, "zlib uncompress", file: file, line: line)
+    XCTAssertEqual(Int(length), count, "inflated size", file: file, line: line)
+    return Array(out.prefix(Int(length)))
   }
 
   /// Scanlines (filter byte 0 each) back to pixel bytes.
@@ -171,14 +157,15 @@ final class PlotTests: XCTestCase {
     canvas.text("t=0.25", x: 230, y: 20, scale: 2)
     let png = try canvas.pngData()
     let stored = try canvas.pngData(compression: .none)
-    XCTAssertLessThan(png.count * 5, stored.count, "fixed-Huffman LZ77 should shrink a plot at least 5x")
+    XCTAssertLessThan(png.count * 5, stored.count, "zlib should shrink a plot at least 5x")
     let decoded = try Self.decode(png)
-    guard let raw = try Self.inflateWithPython(decoded.zlib) else { throw PythonMissing() }
+    let raw = Self.inflate(decoded.zlib, count: 200 * (300 * 3 + 1))
     XCTAssertEqual(Self.unfilter(raw, width: 300, height: 200, channels: 3), canvas.pixels)
   }
 
-  func testDeflateMatchesZlibOnAwkwardData() throws {
-    // Literals of every value, runs longer than 258, matches at distances up to the full window.
+  /// The writer's zlib streams inflate to their input at both levels, also for the awkward
+  /// cases of a hand-written deflater (empty input, runs, matches across the whole window).
+  func testZlibStreamsRoundTrip() throws {
     var generator = SeededGenerator(seed: 4)
     var data: [UInt8] = (0..<256).map { UInt8($0) } + [UInt8](repeating: 7, count: 1000)
     for _ in 0..<3000 { data.append(UInt8(generator.next() % 256)) }
@@ -191,11 +178,11 @@ final class PlotTests: XCTestCase {
     }
     for _ in 0..<40_000 { data.append(UInt8(generator.next() % 4)) }
     for input in [data, [], [42], [1, 2]] {
-      let stream = Deflate.zlib(input)
+      let stream = try PNGWriter.deflate(input, level: PNGWriter.Compression.standard.level)
       XCTAssertEqual(Self.uint32(stream, stream.count - 4), Self.adler32(input))
-      guard let inflated = try Self.inflateWithPython(stream) else { throw PythonMissing() }
-      XCTAssertEqual(inflated, input, "zlib round trip of \(input.count) bytes")
-      XCTAssertEqual(try Self.inflateStored(Deflate.zlib(input, encoding: .stored)), input)
+      XCTAssertEqual(Self.inflate(stream, count: input.count), input, "zlib round trip of \(input.count) bytes")
+      let stored = try PNGWriter.deflate(input, level: PNGWriter.Compression.none.level)
+      XCTAssertEqual(try Self.inflateStored(stored), input)
     }
   }
 
@@ -304,10 +291,10 @@ final class PlotTests: XCTestCase {
     FileManager.default.temporaryDirectory.appendingPathComponent("ncl-plot-tests-\(UUID().uuidString)")
   }
 
-  static func decodeFile(_ url: URL) throws -> (DecodedPNG, [UInt8]?) {
+  static func decodeFile(_ url: URL) throws -> (DecodedPNG, [UInt8]) {
     let decoded = try decode([UInt8](try Data(contentsOf: url)))
-    let pixels = try inflateWithPython(decoded.zlib).map { unfilter($0, width: decoded.width, height: decoded.height, channels: 3) }
-    return (decoded, pixels)
+    let raw = inflate(decoded.zlib, count: decoded.height * (decoded.width * 3 + 1))
+    return (decoded, unfilter(raw, width: decoded.width, height: decoded.height, channels: 3))
   }
 
   func testDensityRowWritesAHeatmapRowOfTheLayoutSize() throws {
@@ -322,7 +309,6 @@ final class PlotTests: XCTestCase {
     XCTAssertEqual([decoded.width, decoded.height], [layout.width, layout.height])
     XCTAssertGreaterThan(decoded.width, 3 * side)
     XCTAssertGreaterThan(decoded.height, side)
-    guard let pixels else { throw PythonMissing() }
     // Every pixel of each panel is a viridis color: the heatmap fills its frame.
     let palette = Set((0...1000).map { Colormap.viridis(Double($0) / 1000) })
     for k in 0..<3 {
@@ -465,10 +451,4 @@ final class PlotTests: XCTestCase {
     let canvas1 = Plots.trajectoriesOverTime(model1, paths: overTime, times: times, range: range, resolution: 16, title: "diverging")
     XCTAssertGreaterThan(canvas1.height, 200)
   }
-}
-
-/// python3 (with zlib) is part of every machine this project builds on; the checks that decode
-/// through it fail rather than skip without it.
-struct PythonMissing: Error, CustomStringConvertible {
-  var description: String { "python3 with zlib is needed to decode PNG data independently" }
 }

@@ -1,56 +1,4 @@
 // A raster canvas with antialiased shapes and bitmap text, written out as PNG.
-import Foundation
-
-/// An 8-bit sRGB color.
-public struct RGBColor: Hashable, Sendable {
-  public var red: UInt8
-  public var green: UInt8
-  public var blue: UInt8
-
-  public init(_ red: UInt8, _ green: UInt8, _ blue: UInt8) {
-    self.red = red
-    self.green = green
-    self.blue = blue
-  }
-
-  /// (1 - fraction) self + fraction other, per channel, rounded.
-  public func mixed(with other: RGBColor, fraction: Double) -> RGBColor {
-    let f = min(max(fraction, 0), 1)
-    func channel(_ a: UInt8, _ b: UInt8) -> UInt8 { UInt8((Double(a) + (Double(b) - Double(a)) * f).rounded()) }
-    return RGBColor(channel(red, other.red), channel(green, other.green), channel(blue, other.blue))
-  }
-
-  public static let white = RGBColor(255, 255, 255)
-  public static let black = RGBColor(0, 0, 0)
-  /// Dark gray for axes and text: softer than black, still high contrast on white.
-  public static let ink = RGBColor(40, 40, 40)
-}
-
-/// A rectangle of whole pixels: columns x..<x + width, rows y..<y + height (y down).
-public struct PixelRect: Equatable, Sendable {
-  public var x: Int
-  public var y: Int
-  public var width: Int
-  public var height: Int
-
-  public init(x: Int, y: Int, width: Int, height: Int) {
-    self.x = x
-    self.y = y
-    self.width = width
-    self.height = height
-  }
-
-  public var maxX: Int { x + width }
-  public var maxY: Int { y + height }
-
-  public func contains(_ px: Int, _ py: Int) -> Bool { px >= x && px < maxX && py >= y && py < maxY }
-
-  public func intersection(_ other: PixelRect) -> PixelRect {
-    let left = max(x, other.x), top = max(y, other.y)
-    let right = min(maxX, other.maxX), bottom = min(maxY, other.maxY)
-    return PixelRect(x: left, y: top, width: max(0, right - left), height: max(0, bottom - top))
-  }
-}
 
 /// An RGB raster, top row first, for plots.
 ///
@@ -274,13 +222,13 @@ public struct Canvas {
   // MARK: - Output
 
   /// The canvas as PNG bytes.
-  public func pngData(compression: PNGWriter.Compression = .fixedHuffman) throws -> [UInt8] {
+  public func pngData(compression: PNGWriter.Compression = .standard) throws -> [UInt8] {
     try PNGWriter.encode(width: width, height: height, channels: 3, pixels: pixels, compression: compression)
   }
 
-  /// Writes the canvas as a PNG file, atomically.
-  public func write(to url: URL, compression: PNGWriter.Compression = .fixedHuffman) throws {
-    try PNGWriter.writeAtomically(pngData(compression: compression), to: url)
+  /// Writes the canvas as a PNG file at `path`, atomically, creating missing folders.
+  public func write(to path: String, compression: PNGWriter.Compression = .standard) throws {
+    try AtomicFile.write(pngData(compression: compression), to: path, createDirectories: true)
   }
 
   // MARK: - Coverage accumulation

@@ -1,7 +1,8 @@
-// Errors the library reports to its callers.
+// Errors the host, the support layer and the plugins' readers report to their callers.
 
-/// A problem with input the caller can fix; the message names what is wrong.
-public enum NCLError: Error, CustomStringConvertible, Equatable {
+/// A problem with input the caller can fix; the message names what is wrong (for files: the
+/// path and, where there is one, the line).
+public enum NCLError: Error, CustomStringConvertible, Equatable, Sendable {
   case invalidArgument(String)
   /// A derivative that cannot be computed (see `DifferentiationFailure`).
   case differentiation(String)

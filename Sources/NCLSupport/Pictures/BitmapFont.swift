@@ -6,22 +6,22 @@
 /// without a font file or a text-rendering library. Glyphs are written as pictures ('#' ink,
 /// '.' paper, rows separated by spaces) so they can be checked and edited by eye.
 /// Characters without a glyph are drawn as a hollow box.
-enum BitmapFont {
-  static let glyphWidth = 5
+public enum BitmapFont {
+  public static let glyphWidth = 5
   /// Rows from the top of a capital to the bottom of a descender.
-  static let glyphHeight = 9
+  public static let glyphHeight = 9
   /// Rows from the top of a capital to the baseline.
-  static let capHeight = 7
+  public static let capHeight = 7
   /// Horizontal distance between the starts of two characters, in font pixels.
-  static let advance = 6
+  public static let advance = 6
 
   /// Rows of `character`, top first, bit 4 the leftmost pixel; `glyphHeight` rows.
-  static func rows(_ character: Character) -> [UInt8] {
+  public static func rows(_ character: Character) -> [UInt8] {
     glyphs[character] ?? missing
   }
 
   /// Width in font pixels of `text` on one line (no trailing spacing).
-  static func width(_ text: String) -> Int {
+  public static func width(_ text: String) -> Int {
     text.isEmpty ? 0 : text.count * advance - 1
   }
 
