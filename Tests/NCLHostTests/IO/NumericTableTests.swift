@@ -19,12 +19,12 @@ final class NumericTableTests: XCTestCase {
   }
 
   func testErrorsNameFileLineAndColumn() {
-    XCTAssertEqual(message("t,x1\n0.5,0.25\n0.5,abc\n"), "in.csv:3: column 'x1': 'abc' is not a finite number")
-    XCTAssertEqual(message("t,x1\n0.5,nan\n"), "in.csv:2: column 'x1': 'nan' is not a finite number")
-    XCTAssertEqual(message("t,x1\n0.5,inf\n"), "in.csv:2: column 'x1': 'inf' is not a finite number")
-    XCTAssertEqual(message("t,x1\n0.5,\n"), "in.csv:2: column 'x1': '' is not a finite number")
-    XCTAssertEqual(message("t,x1\n1 2,3\n"), "in.csv:2: column 't': '1 2' is not a finite number")
-    XCTAssertEqual(message("t,x1\r\n\r\n0.5,1,2\r\n"), "in.csv:3: 3 fields, the header has 2")
+    XCTAssertEqual(message("t,x1\n0.5,0.25\n0.5,abc\n"), "in.csv:3: column 'x1' is not a number: 'abc'")
+    XCTAssertEqual(message("t,x1\n0.5,nan\n"), "in.csv:2: column 'x1' is not finite: 'nan'")
+    XCTAssertEqual(message("t,x1\n0.5,inf\n"), "in.csv:2: column 'x1' is not finite: 'inf'")
+    XCTAssertEqual(message("t,x1\n0.5,\n"), "in.csv:2: column 'x1' is not a number: ''")
+    XCTAssertEqual(message("t,x1\n1 2,3\n"), "in.csv:2: column 't' is not a number: '1 2'")
+    XCTAssertEqual(message("t,x1\r\n\r\n0.5,1,2\r\n"), "in.csv:3: too many columns: expected 2 values (t, x1), found 3: '0.5,1,2'")
     XCTAssertEqual(message("t,x2\n", required: ["t", "x1"]), "in.csv:1: missing column 'x1' (header has: t, x2)")
     XCTAssertEqual(message("\n# nothing\n"), "in.csv: empty file (no header row)")
     let long = String(repeating: "1", count: 80)
