@@ -27,6 +27,11 @@ public struct LogisticMixture<Scalar: TensorScalar> {
     (x.reshaped([x.shape[0], x.shape[1], 1]) - means) * (-logScales).exp()
   }
 
+  /// log f(x_i | x_<i), [batch, D], without the CDFs: the likelihood's path.
+  public func logDensity(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    (logWeights - logScales + Logistic.logDensity(standardized(x))).logSumExp(alongAxis: 2)
+  }
+
   /// log f(x_i | x_<i) and F(x_i | x_<i), both [batch, D], sharing one standardization.
   public func evaluate(_ x: Tensor<Scalar>) -> (logDensity: Tensor<Scalar>, cdf: Tensor<Scalar>) {
     let z = standardized(x)
