@@ -22,6 +22,9 @@ extension NCLHostCommand {
     @Option(help: "Output CSV (columns t, x1..xD); '-' for standard output.")
     var output = "-"
 
+    /// Samples per call of the sampler.
+    static let blockSize = 65_536
+
     func validate() throws {
       guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count)") }
       guard (0...1).contains(time) else { throw ValidationError("--time must lie in [0, 1], got \(time)") }
@@ -30,11 +33,16 @@ extension NCLHostCommand {
     func run() throws {
       let model = try source.load().makeModel()
       var generator = SeededGenerator(seed: seed)
-      let x = model.sample(at: time, count: count, using: &generator).scalars  // read out once: linear in count
       let d = model.dimension
-      let table = NumericTable(
-        columns: ["t"] + (1...d).map { "x\($0)" },
-        rows: (0..<count).map { b in [time] + (0..<d).map { Double(x[b * d + $0]) } })
+      var rows: [[Double]] = []
+      rows.reserveCapacity(count)
+      // In blocks, so that memory stays bounded at any count; each block is read out once.
+      while rows.count < count {
+        let block = min(Self.blockSize, count - rows.count)
+        let x = model.sample(at: time, count: block, using: &generator).scalars
+        for b in 0..<block { rows.append([time] + (0..<d).map { Double(x[b * d + $0]) }) }
+      }
+      let table = NumericTable(columns: ["t"] + (1...d).map { "x\($0)" }, rows: rows)
       try emit(table, to: output)
     }
   }
