@@ -22,6 +22,12 @@ extension NCLHostCommand {
     @Option(help: "Output CSV (columns t, x1..xD); '-' for standard output.")
     var output = "-"
 
+    @Flag(help: "Add a column log_density: each sample's exact log rho_t, from the same sampling pass (in the plugin's units).")
+    var logDensity = false
+
+    /// Samples per call of the sampler.
+    static let blockSize = 65_536
+
     func validate() throws {
       guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count)") }
     }
@@ -33,11 +39,23 @@ extension NCLHostCommand {
       let time = self.time ?? units.horizon.upperBound
       try units.checkTime(time, "--time")
       var generator = SeededGenerator(seed: seed)
-      let x = units.dataPoints(model.sample(at: units.modelTime(time), count: count, using: &generator)).scalars  // read out once: linear in count
       let d = model.dimension
-      let table = NumericTable(
-        columns: ["t"] + (1...d).map { "x\($0)" },
-        rows: (0..<count).map { b in [time] + (0..<d).map { Double(x[b * d + $0]) } })
+      var rows: [[Double]] = []
+      rows.reserveCapacity(count)
+      // In blocks, so that memory stays bounded at any count; each block is read out once.
+      while rows.count < count {
+        let block = min(Self.blockSize, count - rows.count)
+        let t = units.modelTime(time)
+        // The samples' own log-density comes from the same sampling pass (no second evaluation).
+        let (z, logDensity) = logDensity
+          ? model.sampleWithLogDensity(at: t, count: block, using: &generator)
+          : (model.sample(at: t, count: block, using: &generator), Tensor<Float>.zeros([block]))
+        let x = units.dataPoints(z).scalars, logRho = units.dataLogDensity(logDensity).scalars
+        for b in 0..<block {
+          rows.append([time] + (0..<d).map { Double(x[b * d + $0]) } + (self.logDensity ? [Double(logRho[b])] : []))
+        }
+      }
+      let table = NumericTable(columns: ["t"] + (1...d).map { "x\($0)" } + (logDensity ? ["log_density"] : []), rows: rows)
       try emit(table, to: output)
     }
   }

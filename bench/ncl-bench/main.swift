@@ -1,4 +1,4 @@
-// ncl-bench: the project's benchmarks. `swift run -c release ncl-bench [engine|kernels|ref-ot2d] [--quick]`.
+// ncl-bench: the project's benchmarks. `swift run -c release ncl-bench [engine|kernels|ref-ot2d|query] [--quick]`.
 import Foundation
 import NCLHost
 
@@ -9,6 +9,7 @@ let benchmarks: [String: (Bool) -> Void] = [
   "engine": EngineBenchmark.run,
   "kernels": KernelBenchmark.run,
   "ref-ot2d": ReferenceOT2D.run,
+  "query": QueryBenchmark.run,
 ]
 
 // `NCL_BENCH_THREADS`: cores for matrix products and elementwise loops (default 2, the reference setting).

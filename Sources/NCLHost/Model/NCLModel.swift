@@ -62,7 +62,7 @@ public struct NCLModel<Scalar: TensorScalar> {
 
   /// log rho_t(x), [batch]: the cheapest path, for likelihood terms.
   public func logDensity(t: Tensor<Scalar>, x: Tensor<Scalar>) -> Tensor<Scalar> {
-    mixture(t: Self.column(t, batch: x.shape[0]), x: x).evaluate(x).logDensity.sum(alongAxis: 1)
+    mixture(t: Self.column(t, batch: x.shape[0]), x: x).logDensity(x).sum(alongAxis: 1)
   }
 
   /// Every field at (t, x); see `ModelFields`. `differentiable`: whether derivative fields

@@ -3,8 +3,11 @@
 extension NCLModel {
   /// `count` exact samples of rho_t, [count, D]: for i = 1...D, run the conditioner on the
   /// coordinates drawn so far, pick a component by its weight, draw from that logistic.
+  ///
+  /// The time is shared by the batch: the conditioner computes its time-only units once, and the
+  /// first coordinate's law, which depends on t alone, is evaluated for one row.
   public func sample(at time: Double, count: Int, using generator: inout SeededGenerator) -> Tensor<Scalar> {
-    sample(at: Tensor(repeating: Scalar(time), shape: [count, 1]), using: &generator)
+    draw(times: Tensor(repeating: Scalar(time), shape: [1, 1]), count: count, logDensity: false, using: &generator).samples
   }
 
   /// Exact samples at per-row times t [count, 1]: row b is drawn from rho_{t_b}.
@@ -17,7 +20,8 @@ extension NCLModel {
   public func sampleWithLogDensity(
     at time: Double, count: Int, using generator: inout SeededGenerator
   ) -> (samples: Tensor<Scalar>, logDensity: Tensor<Scalar>) {
-    sampleWithLogDensity(at: Tensor(repeating: Scalar(time), shape: [count, 1]), using: &generator)
+    let result = draw(times: Tensor(repeating: Scalar(time), shape: [1, 1]), count: count, logDensity: true, using: &generator)
+    return (result.samples, result.logDensity!)
   }
 
   /// Exact samples at per-row times t [count, 1] together with their exact log-density
@@ -42,7 +46,15 @@ extension NCLModel {
     at t: Tensor<Scalar>, logDensity: Bool, using generator: inout SeededGenerator
   ) -> (samples: Tensor<Scalar>, logDensity: Tensor<Scalar>?) {
     precondition(t.rank == 2 && t.shape[1] == 1, "sampling times must have shape [count, 1], got \(t.shape)")
-    let count = t.shape[0], d = dimension, k = configuration.components
+    return draw(times: t, count: t.shape[0], logDensity: logDensity, using: &generator)
+  }
+
+  /// Ancestral sampling at times [count, 1], or [1, 1] shared by all `count` rows.
+  private func draw(
+    times t: Tensor<Scalar>, count: Int, logDensity: Bool, using generator: inout SeededGenerator
+  ) -> (samples: Tensor<Scalar>, logDensity: Tensor<Scalar>?) {
+    let d = dimension, k = configuration.components
+    let shared = t.shape[0] == 1 && count != 1
     var values = [Scalar](repeating: 0, count: count * d)
     // log f_t(x_i | x_<i), [count, D], filled column by column when asked for.
     var logConditionals = [Scalar](repeating: 0, count: logDensity ? count * d : 0)
@@ -50,10 +62,12 @@ extension NCLModel {
     withoutGradient {
       let times = t.detached()
       for i in 0..<d {
-        let law = constant.mixture(t: times, x: Tensor(shape: [count, d], scalars: values))
+        // x_<i enter coordinate i's law; the first one's sees t alone, so a shared time needs one row.
+        let oneRow = shared && i == 0
+        let law = constant.mixture(t: times, x: oneRow ? .zeros([1, d]) : Tensor(shape: [count, d], scalars: values))
         let logWeights = law.logWeights.scalars, means = law.means.scalars, logScales = law.logScales.scalars
         for b in 0..<count {
-          let base = (b * d + i) * k
+          let base = ((oneRow ? 0 : b) * d + i) * k
           var u = Scalar(generator.nextUniform())
           var component = k - 1
           for c in 0..<k {

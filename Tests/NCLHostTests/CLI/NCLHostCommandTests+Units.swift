@@ -68,4 +68,20 @@ extension NCLHostCommandTests {
     let outside = try nclhost(["sample", "--checkpoint", checkpoint, "--model-units", "--time", "5", "--output", out.path])
     XCTAssertTrue(outside.stderr.contains("lies outside the time horizon [0.0, 1.0]"), outside.summary)
   }
+
+  /// Each sample's log-density from the sampling pass equals the density `fields` computes there.
+  func testSampleWithLogDensityMatchesFields() throws {
+    let checkpoint = try trainFeatures()
+    let folder = scratch()
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let samples = folder.appendingPathComponent("s.csv"), points = folder.appendingPathComponent("p.csv")
+    let fields = folder.appendingPathComponent("f.csv")
+    try nclhost(["sample", "--checkpoint", checkpoint, "--time", "4", "--count", "300", "--log-density", "--output", samples.path]).assertExit(0)
+    let rows = try rows(samples)
+    XCTAssertEqual(try lines(samples).first, "t,x1,x2,log_density")
+    try (["t,x1,x2"] + rows.map { $0[0..<3].map { "\($0)" }.joined(separator: ",") }).joined(separator: "\n")
+      .write(to: points, atomically: true, encoding: .utf8)
+    try nclhost(["fields", "--checkpoint", checkpoint, "--input", points.path, "--only", "log_density", "--output", fields.path]).assertExit(0)
+    for (a, b) in zip(rows, try self.rows(fields)) { XCTAssertEqual(a[3], b[3], accuracy: 1e-4 * max(1, abs(b[3]))) }
+  }
 }

@@ -50,6 +50,21 @@ final class DensityTests: XCTestCase {
 
   /// Rosenblatt transform: if x ~ rho_t, then F(x_i | x_<i) are independent U(0, 1). A
   /// Kolmogorov-Smirnov test on each coordinate, at the 1% level.
+  /// One time for the batch (the first coordinate's law computed once, the conditioner's
+  /// time-only units once) draws what per-row times draw: the same uniforms, the same values up to
+  /// the order of floating-point sums.
+  func testSharedTimeSamplesMatchPerRowTimes() {
+    for dimension in [1, 2, 3] {
+      let model = Support.model(dimension: dimension, seed: 6)
+      var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
+      let shared = model.sample(at: 0.4, count: 300, using: &a)
+      let perRow = model.sample(at: T(repeating: 0.4, shape: [300, 1]), using: &b)
+      XCTAssertEqual(shared.shape, perRow.shape)
+      for (u, v) in zip(shared.scalars, perRow.scalars) { XCTAssertEqual(u, v, accuracy: 1e-9 * max(1, abs(v)), "D = \(dimension)") }
+      XCTAssertEqual(a.next(), b.next(), "D = \(dimension): the same random numbers are drawn")
+    }
+  }
+
   func testAncestralSamplesAreExact() {
     let count = 2000
     for flux in [FluxConstruction.telescoping(tau: 1), .factorized] {
