@@ -6,6 +6,9 @@ let package = Package(
   name: "NCL",
   products: [
     .library(name: "NCLHost", targets: ["NCLHost"]),
+    .library(name: "NCLEngine", targets: ["NCLEngine"]),
+    .library(name: "NCLModel", targets: ["NCLModel"]),
+    .library(name: "NCLPictures", targets: ["NCLPictures"]),
     .library(name: "NCLPluginAPI", targets: ["NCLPluginAPI"]),
     .library(name: "NCLPluginKit", type: .static, targets: ["NCLPluginKit"]),
     .library(name: "NCLSupport", targets: ["NCLSupport"]),
@@ -19,8 +22,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
   ],
   targets: [
-    // Dependencies point one way: NCLSupport <- NCLHost <- nclhost; plugins see only the C header,
-    // NCLPluginKit and NCLSupport, never NCLHost.
+    // Dependencies point one way: NCLSupport <- NCLEngine <- NCLModel <- NCLPictures, NCLHost <-
+    // nclhost; plugins see only the C header, NCLPluginKit and NCLSupport, never the host's targets.
 
     // MARK: - Public API
     // The plugin ABI: include/ncl_plugin.h, plain C, no dependencies.
@@ -32,12 +35,26 @@ let package = Package(
     // The Swift layer of plugins over the C ABI (host tensors, descriptors, the objective
     // protocol). Uses only the header and NCLSupport.
     .target(name: "NCLPluginKit", dependencies: ["NCLPluginAPI", "NCLSupport"], path: "Sources/NCLPluginKit"),
-    // The engine, model, sampler, trainer, run folders, plugin host and plots. Uses NCLSupport
-    // (re-exported), the C libraries below and swift-numerics; never a plugin.
+    // The engine: tensors on BLAS, C kernels and the fork-join pool, autodiff of any order (the
+    // tape, every op with its derivative rules). Uses NCLSupport (re-exported), OpenBLAS,
+    // NCLKernels and swift-numerics; knows nothing of models.
+    .target(
+      name: "NCLEngine",
+      dependencies: ["NCLSupport", "COpenBLAS", "NCLKernels", .product(name: "Numerics", package: "swift-numerics")],
+      path: "Sources/NCLEngine"),
+    // The NCL model and its sampler: networks, the density and flux constructions, fields, exact
+    // and reparameterized sampling, SDE/ODE integration, a problem's units. Uses NCLEngine
+    // (re-exported) only.
+    .target(name: "NCLModel", dependencies: ["NCLEngine"], path: "Sources/NCLModel"),
+    // Pictures of a model: density rows, vector fields, paths (on NCLSupport's canvas). Uses
+    // NCLModel (re-exported) only.
+    .target(name: "NCLPictures", dependencies: ["NCLModel"], path: "Sources/NCLPictures"),
+    // Training and the plugin host: trainer, checkpoints, run folders, the loader, the C ABI's
+    // routine table, libffi calls. Uses NCLModel and NCLPictures (both re-exported), libffi and
+    // the header; never a plugin.
     .target(
       name: "NCLHost",
-      dependencies: ["NCLSupport", "COpenBLAS", "CFFI", "NCLKernels", "NCLPluginAPI",
-                     .product(name: "Numerics", package: "swift-numerics")],
+      dependencies: ["NCLModel", "NCLPictures", "CFFI", "NCLPluginAPI"],
       path: "Sources/NCLHost",
       exclude: ["README.md"]),
     // The `nclhost` command: argument parsing and printing over NCLHost.
@@ -47,13 +64,13 @@ let package = Package(
       path: "Sources/nclhost"),
 
     // MARK: - Implementation details
-    // System libraries (Debian packages that scripts/setup installs): BLAS for NCLHost's products,
+    // System libraries (Debian packages that scripts/setup installs): BLAS for NCLEngine's products,
     // libffi for `nclhost call`, zlib for NCLSupport's PNG files.
     .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                    providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-    // NCLHost's C kernels (Float32 transcendentals per instruction set, the fork-join pool); no dependencies.
+    // NCLEngine's C kernels (Float32 transcendentals per instruction set, the fork-join pool); no dependencies.
     .target(name: "NCLKernels", path: "Sources/NCLKernels"),
     // Gradient checks and plugin fixtures for the tests (not API); uses NCLHost.
     .target(name: "_NCLTestSupport", dependencies: ["NCLHost"], path: "Sources/_NCLTestSupport"),

@@ -1,2 +1,4 @@
-// The support layer (NCLSupport) is part of NCLHost's API: `import NCLHost` sees it too.
-@_exported import NCLSupport
+// NCLHost's API includes the layers below it: `import NCLHost` sees the support layer, the
+// engine, the model and the pictures, as it did when they were one module.
+@_exported import NCLModel
+@_exported import NCLPictures

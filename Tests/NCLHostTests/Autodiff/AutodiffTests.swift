@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 @testable import NCLHost
+@testable import NCLEngine
 import _NCLTestSupport
 
 final class AutodiffTests: XCTestCase {

@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 @testable import NCLHost
+@testable import NCLEngine
 #if canImport(Glibc)
 import Glibc
 #endif

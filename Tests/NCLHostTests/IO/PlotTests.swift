@@ -3,6 +3,7 @@ import CZlib
 import Foundation
 import XCTest
 @testable import NCLHost
+@testable import NCLPictures
 @testable import NCLSupport
 
 final class PlotTests: XCTestCase {

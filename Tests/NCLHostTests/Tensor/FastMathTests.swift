@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 
 @testable import NCLHost
+@testable import NCLEngine
 
 /// Checks every FastMath kernel against Double-precision libm over dense grids. The bounds asserted
 /// here are exactly the ones documented on each `FastMath` function; a regression that loosens

@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 
 @testable import NCLHost
+@testable import NCLEngine
 
 final class ParallelTests: XCTestCase {
   /// Counts how often each block ran, across many short regions (the pattern of a training step).

@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 @testable import NCLHost
+@testable import NCLEngine
 
 final class TensorOpsTests: XCTestCase {
   typealias T = Tensor<Double>

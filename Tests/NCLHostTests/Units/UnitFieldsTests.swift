@@ -1,6 +1,7 @@
 // The model's fields in a problem's units: the identities hold there too, by finite differences in Double.
 import XCTest
 @testable import NCLHost
+@testable import NCLModel
 
 final class UnitFieldsTests: XCTestCase {
   typealias T = Tensor<Double>

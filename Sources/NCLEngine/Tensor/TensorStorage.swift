@@ -6,7 +6,7 @@
 /// only while it holds the sole reference: nothing else can see the write.)
 public final class TensorStorage<Scalar: TensorScalar> {
   public let count: Int
-  let pointer: UnsafeMutablePointer<Scalar>
+  package let pointer: UnsafeMutablePointer<Scalar>
 
   /// Uninitialized storage; the creating op must write every element before sharing it.
   init(uninitializedCount count: Int) {
@@ -31,5 +31,5 @@ public final class TensorStorage<Scalar: TensorScalar> {
     UnsafeMutableRawPointer(pointer).deallocate()
   }
 
-  var buffer: UnsafeBufferPointer<Scalar> { UnsafeBufferPointer(start: pointer, count: count) }
+  package var buffer: UnsafeBufferPointer<Scalar> { UnsafeBufferPointer(start: pointer, count: count) }
 }

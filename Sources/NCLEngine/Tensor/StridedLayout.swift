@@ -1,7 +1,7 @@
 // Row-major shapes, strides and broadcasting rules shared by every op.
 
 /// Helpers for row-major layouts: contiguous strides, broadcasting, and row iteration.
-enum StridedLayout {
+package enum StridedLayout {
   /// Contiguous row-major strides of `shape`.
   static func contiguousStrides(_ shape: [Int]) -> [Int] {
     var strides = [Int](repeating: 1, count: shape.count)
@@ -14,7 +14,7 @@ enum StridedLayout {
   }
 
   /// NumPy broadcasting: align trailing axes; an axis of 1 stretches. Nil if incompatible.
-  static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
+  package static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
     let rank = max(a.count, b.count)
     var out = [Int](repeating: 1, count: rank)
     for i in 0..<rank {

@@ -1,0 +1,2 @@
+// Pictures are drawn from models: `import NCLPictures` sees the model too.
+@_exported import NCLModel
