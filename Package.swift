@@ -2,6 +2,11 @@
 // NCL: simulation-free diffusion dynamics through neural conservation laws.
 import PackageDescription
 
+/// Release builds let callers specialize the engine's and the model's generic code (Tensor<Float>,
+/// NCLModel<Float>) across module boundaries, as they could when the host was one module: without
+/// it a training step runs 20 % more instructions (callgrind, docs/benchmarks.md).
+let crossModuleOptimization: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
   name: "NCL",
   products: [
@@ -41,14 +46,14 @@ let package = Package(
     .target(
       name: "NCLEngine",
       dependencies: ["NCLSupport", "COpenBLAS", "NCLKernels", .product(name: "Numerics", package: "swift-numerics")],
-      path: "Sources/NCLEngine"),
+      path: "Sources/NCLEngine", swiftSettings: crossModuleOptimization),
     // The NCL model and its sampler: networks, the density and flux constructions, fields, exact
     // and reparameterized sampling, SDE/ODE integration, a problem's units. Uses NCLEngine
     // (re-exported) only.
-    .target(name: "NCLModel", dependencies: ["NCLEngine"], path: "Sources/NCLModel"),
+    .target(name: "NCLModel", dependencies: ["NCLEngine"], path: "Sources/NCLModel", swiftSettings: crossModuleOptimization),
     // Pictures of a model: density rows, vector fields, paths (on NCLSupport's canvas). Uses
     // NCLModel (re-exported) only.
-    .target(name: "NCLPictures", dependencies: ["NCLModel"], path: "Sources/NCLPictures"),
+    .target(name: "NCLPictures", dependencies: ["NCLModel"], path: "Sources/NCLPictures", swiftSettings: crossModuleOptimization),
     // Training and the plugin host: trainer, checkpoints, run folders, the loader, the C ABI's
     // routine table, libffi calls. Uses NCLModel and NCLPictures (both re-exported), libffi and
     // the header; never a plugin.
