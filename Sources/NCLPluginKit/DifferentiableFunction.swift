@@ -1,5 +1,6 @@
 // A plugin's own function of tensors with its derivatives, as ABI 1.2's ncl_function_def_t.
 import NCLPluginAPI
+import NCLSupport
 
 /// A function computed by the plugin's own code (a user's drift b(x), a cost f(x)) that enters a
 /// loss like a host operation, with a pathwise gradient from its `vjp`. Keep it in the
@@ -8,24 +9,11 @@ import NCLPluginAPI
 /// Arrays are dense and row-major; `Array.shape` gives their shape. A thrown error becomes the
 /// callback's status and message (the host then fails the step, naming the function).
 public final class DifferentiableFunction {
-  /// A dense row-major array and its shape.
-  public struct Array {
-    public var values: [Double]
-    public let shape: [Int]
-    public init(values: [Double], shape: [Int]) {
-      self.values = values
-      self.shape = shape
-    }
-  }
+  public typealias Array = ArrayFunction.Array
 
-  public let name: String
-  /// f(inputs): `outputShape.reduce(1, *)` values.
-  public let forward: (_ inputs: [Array], _ outputShape: [Int]) throws -> [Double]
-  /// Given the inputs, the output and a scalar's gradient with respect to the output, that
-  /// scalar's gradient with respect to each input (one array of values per input).
-  public let vjp: (_ inputs: [Array], _ output: Array, _ outputGradient: Array) throws -> [[Double]]
-  /// Optional: the output's tangent given one tangent per input.
-  public let jvp: ((_ inputs: [Array], _ tangents: [Array], _ outputShape: [Int]) throws -> [Double])?
+  /// The function and its derivatives.
+  public let function: ArrayFunction
+  public var name: String { function.name }
 
   /// The C definition handed to the host; its `user_data` points back at this object.
   let definition: UnsafeMutablePointer<ncl_function_def_t>
@@ -37,10 +25,7 @@ public final class DifferentiableFunction {
     vjp: @escaping ([Array], Array, Array) throws -> [[Double]],
     jvp: (([Array], [Array], [Int]) throws -> [Double])? = nil
   ) {
-    self.name = name
-    self.forward = forward
-    self.vjp = vjp
-    self.jvp = jvp
+    function = ArrayFunction(name: name, forward: forward, vjp: vjp, jvp: jvp)
     cName = strdup(name)!
     definition = .allocate(capacity: 1)
     definition.initialize(to: ncl_function_def_t())
@@ -49,14 +34,14 @@ public final class DifferentiableFunction {
     definition.pointee.user_data = Unmanaged.passUnretained(self).toOpaque()
     definition.pointee.forward = { user, inputs, count, output, err, capacity in
       DifferentiableFunction.call(user, err, capacity) { f in
-        let values = try f.forward(DifferentiableFunction.arrays(inputs, count), DifferentiableFunction.shape(output!.pointee))
+        let values = try f.function.forward(DifferentiableFunction.arrays(inputs, count), DifferentiableFunction.shape(output!.pointee))
         try DifferentiableFunction.write(values, into: output!.pointee, what: "forward")
       }
     }
     definition.pointee.vjp = { user, inputs, count, output, outputGradient, gradients, err, capacity in
       DifferentiableFunction.call(user, err, capacity) { f in
         let arrays = DifferentiableFunction.arrays(inputs, count)
-        let result = try f.vjp(arrays, DifferentiableFunction.arrays(output, 1)[0], DifferentiableFunction.arrays(outputGradient, 1)[0])
+        let result = try f.function.vjp(arrays, DifferentiableFunction.arrays(output, 1)[0], DifferentiableFunction.arrays(outputGradient, 1)[0])
         guard result.count == arrays.count else {
           throw ObjectiveError.internal("vjp returned \(result.count) gradients for \(arrays.count) inputs")
         }
@@ -66,7 +51,7 @@ public final class DifferentiableFunction {
     if jvp != nil {
       definition.pointee.jvp = { user, inputs, count, tangents, output, err, capacity in
         DifferentiableFunction.call(user, err, capacity) { f in
-          let values = try f.jvp!(DifferentiableFunction.arrays(inputs, count), DifferentiableFunction.arrays(tangents, count), DifferentiableFunction.shape(output!.pointee))
+          let values = try f.function.jvp!(DifferentiableFunction.arrays(inputs, count), DifferentiableFunction.arrays(tangents, count), DifferentiableFunction.shape(output!.pointee))
           try DifferentiableFunction.write(values, into: output!.pointee, what: "jvp")
         }
       }

@@ -1,42 +1,11 @@
 // Functions computed by foreign code (a plugin's C function), with their derivatives as callbacks.
 
 /// A function of tensors whose values and first derivatives come from callbacks on dense Double
-/// arrays, e.g. a user's drift b(x) written in C. It enters the tape as the op "external" and
-/// differentiates to first order: its gradient is the op "externalDerivative", whose own
-/// derivative cannot be computed and is reported through `DifferentiationFailure` (never zero).
-public struct ExternalFunction {
-  /// A dense row-major array and its shape.
-  public struct Array {
-    public var values: [Double]
-    public var shape: [Int]
-    public init(values: [Double], shape: [Int]) {
-      self.values = values
-      self.shape = shape
-    }
-  }
-
-  /// Named in every message.
-  public let name: String
-  /// f(inputs), `outputShape` elements.
-  public let forward: (_ inputs: [Array], _ outputShape: [Int]) throws -> [Double]
-  /// The gradient of a scalar with respect to each input, given its gradient wrt the output.
-  public let vjp: (_ inputs: [Array], _ output: Array, _ outputGradient: Array) throws -> [[Double]]
-  /// The output's tangent (`outputShape` elements) given one tangent per input; nil: forward mode
-  /// fails, naming the function.
-  public let jvp: ((_ inputs: [Array], _ tangents: [Array], _ outputShape: [Int]) throws -> [Double])?
-
-  public init(
-    name: String,
-    forward: @escaping ([Array], [Int]) throws -> [Double],
-    vjp: @escaping ([Array], Array, Array) throws -> [[Double]],
-    jvp: (([Array], [Array], [Int]) throws -> [Double])? = nil
-  ) {
-    self.name = name
-    self.forward = forward
-    self.vjp = vjp
-    self.jvp = jvp
-  }
-}
+/// arrays (NCLSupport's `ArrayFunction`), e.g. a user's drift b(x) written in C. It enters the tape
+/// as the op "external" and differentiates to first order: its gradient is the op
+/// "externalDerivative", whose own derivative cannot be computed and is reported through
+/// `DifferentiationFailure` (never zero).
+public typealias ExternalFunction = ArrayFunction
 
 extension Tensor {
   var externalArray: ExternalFunction.Array { ExternalFunction.Array(values: scalars.map(Double.init), shape: shape) }
