@@ -86,7 +86,7 @@ extension NCLHostCommand {
       let initial = try NCLModel<Float>(configuration: configurationForModel, seed: training.seed)
 
       print("nclhost \(NCLVersion.string): \(library.descriptor.name) \(library.descriptor.version), D=\(objective.problem.dimension), " +
-            "\(initial.parameterCount) parameters, \(training.steps) steps -> \(directory.url.path)")
+            "batch \(objective.problem.batchSize), \(initial.parameterCount) parameters, \(training.steps) steps -> \(directory.url.path)")
       let summary = try training.train(model: initial, objective: objective, metadata: RunMetadata.make(plugin: library, values: values))
       if !summary.evaluation.isEmpty {
         print("evaluation:")

@@ -11,6 +11,7 @@ extension NCLHostCommandTests {
     let out = scratch()
     let result = try nclhost(["run", "Features12", "--steps", "3", "--out", out.path, "--plugin-path", library.deletingLastPathComponent().path])
     result.assertExit(0)
+    XCTAssertTrue(result.stdout.contains("Features12 1.2.0, D=2, batch 64,"), "the banner shows the advisory batch size: \(result.stdout)")
     return out.appendingPathComponent("checkpoint.ncl").path
   }
 
