@@ -159,9 +159,11 @@ final class SOCPluginTests: XCTestCase {
   // MARK: - Training and metrics
 
   /// A short run on quadratic-hard d = 2 brings the relative control error well below its initial
-  /// value; the metrics' optimal cost by simulation agrees with the closed form.
+  /// value; the metrics' optimal cost by simulation agrees with the closed form. (A wider initial law
+  /// than the default, s = 0.3: the first times after a narrow start take the longest to learn, see
+  /// the README; the exact control does not depend on s.)
   func testShortTrainingReducesTheControlError() throws {
-    let o = try objective(Self.small + [("problem", "quadratic-hard"), ("batch", "128")])
+    let o = try objective(Self.small + [("problem", "quadratic-hard"), ("batch", "128"), ("init_std", "0.3")])
     let model = try NCLModel<Float>(configuration: o.problem.model, seed: 1)
     var g = SeededGenerator(seed: 5)
     let before = try o.evaluate(model: model, generator: &g)
@@ -170,6 +172,7 @@ final class SOCPluginTests: XCTestCase {
     print("SOC short run: before \(before)\nafter \(after)")
     let initial = before["control_l2_error"]!, final = after["control_l2_error"]!
     XCTAssertLessThan(final, 0.25 * initial, "control error \(initial) -> \(final)")
+    XCTAssertLessThan(after["control_l2_error_late"]!, 0.15 * before["control_l2_error_late"]!)
     XCTAssertEqual(after["optimal_cost_mc"]!, after["optimal_cost"]!,
                    accuracy: 4 * after["optimal_cost_mc_std_error"]! + 0.03 * after["optimal_cost"]!)
     XCTAssertLessThan(after["cost"]!, before["cost"]!)

@@ -22,6 +22,8 @@ struct Evaluation {
       m["optimal_cost"] = optimal
       let reference = try optimalPaths(exact)
       m["control_l2_error"] = reference.controlError
+      m["control_l2_error_early"] = reference.early
+      m["control_l2_error_late"] = reference.late
       m["optimal_cost_mc"] = reference.cost.mean
       m["optimal_cost_mc_std_error"] = reference.cost.standardError
     }
@@ -84,13 +86,15 @@ struct Evaluation {
   /// relative control error E_t E |c_theta - c*|^2 / E_t E |c*|^2 read at eval_times times, and the
   /// cost along the paths. `record` receives the states at every step (pictures).
   func optimalPaths(_ exact: ExactSolution, paths: Int? = nil, record: ((Int, [Double]) -> Void)? = nil) throws
-    -> (controlError: Double, cost: MeanEstimate)
+    -> (controlError: Double, early: Double, late: Double, cost: MeanEstimate)
   {
     let p = problem, d = p.dimension, n = paths ?? settings.evalPaths, steps = settings.evalSteps
     let dt = p.horizon / Double(steps), noise = (p.lambda * dt).squareRoot()
     let every = max(steps / min(settings.evalTimes, steps), 1)
     var x = try initialPoints(n), cost = [Double](repeating: 0, count: n)
     var numerator = 0.0, denominator = 0.0
+    // The same split at t < T/10 and after (the narrow initial law makes the first times the hardest).
+    var early = (0.0, 0.0), late = (0.0, 0.0)
     for k in 0..<steps {
       record?(k, x)
       let t = Double(k) * dt
@@ -101,10 +105,14 @@ struct Evaluation {
       }
       if k % every == 0 && settings.evalTimes > 0 {
         let learned = try modelControl(t: t, x: x)
+        var e = 0.0, m = 0.0
         for i in 0..<(n * d) {
-          numerator += (learned[i] - c[i]) * (learned[i] - c[i])
-          denominator += c[i] * c[i]
+          e += (learned[i] - c[i]) * (learned[i] - c[i])
+          m += c[i] * c[i]
         }
+        numerator += e
+        denominator += m
+        if t < p.horizon / 10 { early = (early.0 + e, early.1 + m) } else { late = (late.0 + e, late.1 + m) }
       }
       let f = try p.runningCost(x)
       for i in 0..<n { cost[i] += dt * (0.5 * (0..<d).reduce(0) { $0 + c[i * d + $1] * c[i * d + $1] } + f[i]) }
@@ -114,7 +122,8 @@ struct Evaluation {
     record?(steps, x)
     let g = try p.terminalCost(x)
     for i in 0..<n { cost[i] += g[i] }
-    return (denominator > 0 ? numerator / denominator : .nan, MeanEstimate(cost))
+    return (denominator > 0 ? numerator / denominator : .nan, early.1 > 0 ? early.0 / early.1 : .nan,
+            late.1 > 0 ? late.0 / late.1 : .nan, MeanEstimate(cost))
   }
 
   /// Paths of the learned SDE from the initial law: through the host's integrate_path when sigma

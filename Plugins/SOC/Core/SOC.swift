@@ -30,12 +30,15 @@ public final class SOC: ObjectiveImplementation {
     // objective builds the drift from the velocity and the score itself (see above) and g is nominal.
     p.noise = .constant((c.lambda).squareRoot() * (c.sigmaScalar ?? 1))
     (p.components, p.hiddenWidth, p.hiddenLayers) = settings.modelSize.shape
-    p.flux = .telescoping
+    p.flux = settings.flux.flux
     p.fluxTau = 1
+    p.divergenceFree = settings.divergenceFree && c.dimension >= 2
     p.batchSize = settings.batch
-    // Centre the model's coordinates on the initial mean; scale by the free noise's spread at T.
+    // Centre the model's coordinates on the initial mean; scale by the geometric mean of the initial
+    // law's width and the free noise's spread at T, so that neither end of the path is far from unit scale.
     p.dataShift = c.initialMean
-    p.dataScale = [Double](repeating: (c.lambda * c.horizon).squareRoot() * (c.sigmaScalar ?? 1), count: c.dimension)
+    let spread = (c.lambda * c.horizon).squareRoot() * (c.sigmaScalar ?? 1)
+    p.dataScale = [Double](repeating: (spread * c.initialStd).squareRoot(), count: c.dimension)
     problem = p
     if settings.estimator == .reparameterized && !host.providesReparameterizedSamples {
       throw ObjectiveError.unsupported("estimator=reparameterized needs sample_reparameterized (ABI 1.1); this host is \(host.name)")

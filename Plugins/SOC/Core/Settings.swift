@@ -9,6 +9,13 @@ enum Estimator: String, CaseIterable {
   case reparameterized
 }
 
+/// The flux construction the plugin suggests (`nclhost run --flux` overrides it).
+enum FluxChoice: String, CaseIterable {
+  case knotheRosenblatt = "knothe-rosenblatt", telescoping
+
+  var flux: ProblemDescription.Flux { self == .telescoping ? .telescoping : .knotheRosenblatt }
+}
+
 enum ModelSize: String, CaseIterable {
   case small, medium, large
 
@@ -44,6 +51,9 @@ struct Settings {
     .int("batch", default: 256, range: 8...1_000_000, help: "points per expectation per step"),
     .choice("model_size", ModelSize.allCases.map(\.rawValue), default: "medium",
             help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128); nclhost options override"),
+    .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "knothe-rosenblatt",
+            help: "suggested flux: knothe-rosenblatt (the optimal flux of independent coordinates exactly; D passes) or telescoping (cheaper; one flux per density path, not the optimal one)"),
+    .bool("divergence_free", default: false, help: "add the learned divergence-free flux term (D >= 2): freedom to reach the optimal flux"),
     .int("eval_paths", default: 2000, range: 10...10_000_000, help: "paths of the optimal and learned SDEs in the metrics"),
     .int("eval_steps", default: 100, range: 2...100_000, help: "Euler-Maruyama steps of those paths"),
     .int("eval_times", default: 20, range: 1...10_000, help: "times at which the control error is read along the optimal paths"),
@@ -58,6 +68,8 @@ struct Settings {
   let initWeight: Double
   let batch, evalPaths, evalSteps, evalTimes, evalSamples: Int
   let modelSize: ModelSize
+  let flux: FluxChoice
+  let divergenceFree: Bool
   let plots: String
 
   init(_ p: ParameterValues) throws {
@@ -107,6 +119,8 @@ struct Settings {
     evalTimes = try p.int("eval_times")
     evalSamples = try p.int("eval_samples")
     modelSize = try p.choice("model_size")
+    flux = try p.choice("flux")
+    divergenceFree = try p.bool("divergence_free")
     plots = try p.string("plots")
   }
 }
