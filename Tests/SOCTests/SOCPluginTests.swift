@@ -97,6 +97,8 @@ final class SOCPluginTests: XCTestCase {
       XCTAssertEqual(score.terms[key]!, pathwise.terms[key]!, accuracy: 1e-4 * abs(score.terms[key]!), key)
     }
     XCTAssertNotEqual(score.gradient, pathwise.gradient)
+    let reverse = try step([("reverse_kl", "true")])
+    XCTAssertGreaterThan(reverse.terms["reverse_kl0"] ?? -1, 0, "an untrained rho_0 is far from N(x0, s^2 I)")
     for problem in ["linear-ou", "double-well"] {
       for estimator in ["score", "reparameterized"] {
         _ = try step([("problem", problem), ("dimension", "3"), ("estimator", estimator)])

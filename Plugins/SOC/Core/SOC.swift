@@ -1,6 +1,13 @@
 // SOC: stochastic optimal control learned without simulating, through the NCL model's density path.
 import NCLPluginAPI
 import NCLPluginKit
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+private func naturalLogarithm(_ x: Double) -> Double { log(x) }
 
 /// The objective (README.md has the math). For dX = (b + sigma c) dt + sqrt(lambda) sigma dW the
 /// model's marginals rho_t are those of the controlled process, whose drift for the problem's noise
@@ -105,7 +112,20 @@ public final class SOC: ObjectiveImplementation {
     host.report("running", running)
     host.report("terminal", terminal)
     host.report("nll0", nll0)
-    return try (running + terminal + settings.initWeight * nll0).checked("building the loss")
+    var total = running + terminal + settings.initWeight * nll0
+    if settings.reverseKL {
+      // KL(rho_0 || p_0) = E_{rho_0}[log rho_0 - log p_0], p_0 = N(x0, s^2 I), with the run's estimator.
+      let tZero = host.full(0, shape: [n, 1])
+      let x = settings.estimator == .score ? host.sample(t: tZero) : try host.sampleReparameterized(t: tZero)
+      let logRho = host.field(.logDensity, t: tZero, x: x), s2 = c.initialStd * c.initialStd
+      let logP = -0.5 * ((x - host.tensor(c.initialMean, shape: [1, d])).squared().sum(axis: 1) / s2)
+        - 0.5 * Double(d) * naturalLogarithm(2 * Double.pi * s2)
+      let h = logRho - logP
+      let kl = settings.estimator == .score ? Self.scoreSurrogate(h, logRho: logRho, count: n) : h.mean()
+      host.report("reverse_kl0", kl)
+      total = total + settings.initWeight * kl
+    }
+    return try total.checked("building the loss")
   }
 
   // MARK: - Metrics

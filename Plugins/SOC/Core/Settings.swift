@@ -42,6 +42,8 @@ struct Settings {
     .float("init_std", default: 0.1, range: 1e-3...10, help: "s of the initial law N(x0, s^2 I) standing in for the point x0"),
     .string("init_mean", default: "", help: "x0: one value or d comma-separated (empty: the problem's x0; custom: 0)"),
     .float("init_weight", default: 1, range: 0...1e6, help: "weight of the likelihood penalty -E_{x0 ~ N(x0, s^2 I)} log rho_0"),
+    .bool("reverse_kl", default: false,
+          help: "also penalize KL(rho_0 || N(x0, s^2 I)) (weight init_weight): the likelihood alone is mass-covering, so rho_0 may leak mass to cheaper states (see README; not measured)"),
     .int("problem_seed", default: 0, range: 0...1_000_000_000, help: "seed of x0 (quadratic, d > 2) and xi (linear-ou)"),
     .path("library", help: "custom: shared library exporting PREFIXdrift, PREFIXrunning_cost, PREFIXterminal_cost (see README)"),
     .string("symbol_prefix", default: "soc_", help: "custom: prefix of the library's function names"),
@@ -66,6 +68,7 @@ struct Settings {
   let problem: ControlProblem
   let estimator: Estimator
   let initWeight: Double
+  let reverseKL: Bool
   let batch, evalPaths, evalSteps, evalTimes, evalSamples: Int
   let modelSize: ModelSize
   let flux: FluxChoice
@@ -113,6 +116,7 @@ struct Settings {
       }
     }
     initWeight = try p.double("init_weight")
+    reverseKL = try p.bool("reverse_kl")
     batch = try p.int("batch")
     evalPaths = try p.int("eval_paths")
     evalSteps = try p.int("eval_steps")
