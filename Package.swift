@@ -21,6 +21,7 @@ let package = Package(
     .executable(name: "ncl-bench", targets: ["ncl-bench"]),
     .library(name: "DynamicalOT", type: .dynamic, targets: ["DynamicalOT"]),
     .library(name: "PointProcess", type: .dynamic, targets: ["PointProcess"]),
+    .library(name: "SOC", type: .dynamic, targets: ["SOC"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -86,6 +87,9 @@ let package = Package(
             exclude: ["README.md", "docs"]),
     .target(name: "PointProcess", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/PointProcess",
             exclude: ["README.md", "data", "scripts", "docs"]),
+    // SOC: the objective and exact solutions in SOCCore (linked by the tests), the entry point in SOC.
+    .target(name: "SOCCore", dependencies: ["NCLPluginKit", "NCLPluginAPI"], path: "Plugins/SOC/Core"),
+    .target(name: "SOC", dependencies: ["SOCCore", "NCLPluginKit", "NCLPluginAPI"], path: "Plugins/SOC/Entry"),
 
     // MARK: - Benchmarks
     // `ncl-bench`: speed of the engine and of the reference OT step; uses NCLHost.
@@ -100,6 +104,8 @@ let package = Package(
     .testTarget(name: "DynamicalOTTests", dependencies: ["NCLHost", "_NCLTestSupport"], path: "Tests/DynamicalOTTests"),
     .testTarget(name: "PointProcessTests", dependencies: ["PointProcess", "NCLHost", "_NCLTestSupport"],
                 path: "Tests/PointProcessTests"),
+    // Unit tests of the exact solutions (@testable) and the built libSOC.so through the real loader.
+    .testTarget(name: "SOCTests", dependencies: ["SOCCore", "NCLHost", "_NCLTestSupport"], path: "Tests/SOCTests"),
   ],
   swiftLanguageModes: [.v5]
 )

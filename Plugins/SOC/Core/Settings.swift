@@ -1,0 +1,130 @@
+// The plugin's parameters: declarations (what `nclhost info SOC` lists) and the problem they pose.
+import NCLPluginKit
+
+/// How E_{x ~ rho_t}[h(x)] is differentiated.
+enum Estimator: String, CaseIterable {
+  /// Exact samples (constants) with the score-function gradient and a leave-one-out baseline.
+  case score
+  /// Exact samples differentiated through the sampler (pathwise); needs derivatives of b, f, G.
+  case reparameterized
+}
+
+/// The flux construction the plugin suggests (`nclhost run --flux` overrides it).
+enum FluxChoice: String, CaseIterable {
+  case knotheRosenblatt = "knothe-rosenblatt", telescoping
+
+  var flux: ProblemDescription.Flux { self == .telescoping ? .telescoping : .knotheRosenblatt }
+}
+
+enum ModelSize: String, CaseIterable {
+  case small, medium, large
+
+  /// (components, hidden width, hidden layers).
+  var shape: (Int, Int, Int) {
+    switch self {
+    case .small: return (4, 32, 2)
+    case .medium: return (8, 64, 2)
+    case .large: return (16, 128, 3)
+    }
+  }
+}
+
+struct Settings {
+  /// The default estimator (see README.md, "Estimators": measured on quadratic-hard d = 2).
+  static let defaultEstimator = Estimator.reparameterized
+
+  static let declarations: [ParameterDeclaration] = [
+    .choice("problem", ProblemKind.allCases.map(\.rawValue), default: "quadratic-hard",
+            help: "quadratic-easy / quadratic-hard (OU, quadratic costs), linear-ou, double-well (SOC-matching's settings), custom (library=)"),
+    .int("dimension", default: 0, range: 0...1000, help: "d (0: 2 for the quadratic problems, 10 for linear-ou and double-well; custom needs it)"),
+    .float("lambda", default: 1, range: 1e-3...100, help: "noise level: the SDE's diffusion is sqrt(lambda) sigma"),
+    .float("horizon", default: 1, range: 1e-3...100, help: "T"),
+    .float("init_std", default: 0.1, range: 1e-3...10, help: "s of the initial law N(x0, s^2 I) standing in for the point x0"),
+    .string("init_mean", default: "", help: "x0: one value or d comma-separated (empty: the problem's x0; custom: 0)"),
+    .float("init_weight", default: 1, range: 0...1e6, help: "weight of the likelihood penalty -E_{x0 ~ N(x0, s^2 I)} log rho_0"),
+    .bool("reverse_kl", default: false,
+          help: "also penalize KL(rho_0 || N(x0, s^2 I)) (weight init_weight): the likelihood alone is mass-covering, so rho_0 may leak mass to cheaper states (see README; not measured)"),
+    .int("problem_seed", default: 0, range: 0...1_000_000_000, help: "seed of x0 (quadratic, d > 2) and xi (linear-ou)"),
+    .path("library", help: "custom: shared library exporting PREFIXdrift, PREFIXrunning_cost, PREFIXterminal_cost (see README)"),
+    .string("symbol_prefix", default: "soc_", help: "custom: prefix of the library's function names"),
+    .float("sigma", default: 1, range: 1e-3...100, help: "custom: sigma (a multiple of the identity)"),
+    .choice("estimator", ["default"] + Estimator.allCases.map(\.rawValue), default: "default",
+            help: "gradient of expectations under rho_t: score (score function), reparameterized (pathwise; needs derivatives), default: \(defaultEstimator.rawValue) where possible"),
+    .int("batch", default: 256, range: 8...1_000_000, help: "points per expectation per step"),
+    .choice("model_size", ModelSize.allCases.map(\.rawValue), default: "medium",
+            help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128); nclhost options override"),
+    .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "knothe-rosenblatt",
+            help: "suggested flux: knothe-rosenblatt (the optimal flux of independent coordinates exactly; D passes) or telescoping (cheaper; one flux per density path, not the optimal one)"),
+    .bool("divergence_free", default: false, help: "add the learned divergence-free flux term (D >= 2): freedom to reach the optimal flux"),
+    .int("eval_paths", default: 2000, range: 10...10_000_000, help: "paths of the optimal and learned SDEs in the metrics"),
+    .int("eval_steps", default: 100, range: 2...100_000, help: "Euler-Maruyama steps of those paths"),
+    .int("eval_times", default: 20, range: 1...10_000, help: "times at which the control error is read along the optimal paths"),
+    .int("eval_samples", default: 4000, range: 10...10_000_000, help: "model samples per time of the W2 metric"),
+    .float("hjb_dx", default: 0.005, range: 1e-4...0.1, help: "double-well: grid spacing of the 1-D HJB solve on [-2.75, 2.75]"),
+    .float("hjb_dt", default: 0.001, range: 1e-5...0.1, help: "double-well: time step of the 1-D HJB solve"),
+    .string("plots", default: "", help: "d = 2: a directory for pictures (paths, marginals, control fields), written at evaluation"),
+  ]
+
+  let problem: ControlProblem
+  let estimator: Estimator
+  let initWeight: Double
+  let reverseKL: Bool
+  let batch, evalPaths, evalSteps, evalTimes, evalSamples: Int
+  let modelSize: ModelSize
+  let flux: FluxChoice
+  let divergenceFree: Bool
+  let plots: String
+
+  init(_ p: ParameterValues) throws {
+    let kind: ProblemKind = try p.choice("problem")
+    let requested = try p.int("dimension")
+    let d = requested > 0 ? requested : (kind == .quadraticEasy || kind == .quadraticHard ? 2 : kind == .custom ? 0 : 10)
+    guard d >= 1 else { throw ObjectiveError.invalidArgument("problem=custom needs --set dimension=D") }
+    let lambda = try p.double("lambda"), horizon = try p.double("horizon"), s = try p.double("init_std")
+    let meanValues = try p.doubles("init_mean")
+    var mean: [Double]? = nil
+    if !meanValues.isEmpty {
+      guard meanValues.count == 1 || meanValues.count == d else {
+        throw ObjectiveError.invalidArgument("init_mean has \(meanValues.count) values; give 1 or dimension=\(d)")
+      }
+      mean = meanValues.count == 1 ? [Double](repeating: meanValues[0], count: d) : meanValues
+    }
+    let seed = UInt64(try p.int("problem_seed"))
+    switch kind {
+    case .quadraticEasy, .quadraticHard:
+      problem = .quadratic(hard: kind == .quadraticHard, dimension: d, lambda: lambda, horizon: horizon, initialStd: s,
+                           initialMean: mean, seed: seed)
+    case .linearOU:
+      problem = .linearOU(dimension: d, lambda: lambda, horizon: horizon, initialStd: s, initialMean: mean, seed: seed)
+    case .doubleWell:
+      problem = .doubleWell(dimension: d, lambda: lambda, horizon: horizon, initialStd: s, initialMean: mean,
+                            hjbDx: try p.double("hjb_dx"), hjbDt: try p.double("hjb_dt"))
+    case .custom:
+      let path = try p.string("library")
+      guard !path.isEmpty else { throw ObjectiveError.invalidArgument("problem=custom needs --set library=PATH (a shared library, see the README)") }
+      let functions = try UserFunctions(path: path, prefix: try p.string("symbol_prefix"))
+      problem = .custom(functions: functions, dimension: d, sigma: try p.double("sigma"), lambda: lambda, horizon: horizon,
+                        initialStd: s, initialMean: mean)
+    }
+    let choice = try p.string("estimator")
+    if choice == "default" {
+      estimator = problem.hasDerivatives ? Settings.defaultEstimator : .score
+    } else {
+      estimator = Estimator(rawValue: choice)!
+      if estimator == .reparameterized, case .user(let u) = problem.drift, !u.hasDerivatives {
+        throw ObjectiveError.invalidArgument("estimator=reparameterized needs the derivatives \(u.missingDerivatives.joined(separator: ", ")) in \(u.path); give them or use estimator=score")
+      }
+    }
+    initWeight = try p.double("init_weight")
+    reverseKL = try p.bool("reverse_kl")
+    batch = try p.int("batch")
+    evalPaths = try p.int("eval_paths")
+    evalSteps = try p.int("eval_steps")
+    evalTimes = try p.int("eval_times")
+    evalSamples = try p.int("eval_samples")
+    modelSize = try p.choice("model_size")
+    flux = try p.choice("flux")
+    divergenceFree = try p.bool("divergence_free")
+    plots = try p.string("plots")
+  }
+}
