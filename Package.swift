@@ -88,7 +88,7 @@ let package = Package(
     .target(name: "PointProcess", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/PointProcess",
             exclude: ["README.md", "data", "scripts", "docs"]),
     // SOC: the objective and exact solutions in SOCCore (linked by the tests), the entry point in SOC.
-    .target(name: "SOCCore", dependencies: ["NCLPluginKit", "NCLPluginAPI"], path: "Plugins/SOC/Core"),
+    .target(name: "SOCCore", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/SOC/Core"),
     .target(name: "SOC", dependencies: ["SOCCore", "NCLPluginKit", "NCLPluginAPI"], path: "Plugins/SOC/Entry"),
 
     // MARK: - Benchmarks

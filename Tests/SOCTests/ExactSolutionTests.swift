@@ -2,6 +2,7 @@
 // Monte Carlo of the optimal SDE and grid refinement.
 import XCTest
 import Foundation
+import NCLSupport
 @testable import SOCCore
 
 final class ExactSolutionTests: XCTestCase {
@@ -12,7 +13,7 @@ final class ExactSolutionTests: XCTestCase {
     let rotation = Matrix(rows: 2, columns: 2, values: [0, -theta, theta, 0]).exponential
     let expected = [cos(theta), -sin(theta), sin(theta), cos(theta)]
     for (a, b) in zip(rotation.values, expected) { XCTAssertEqual(a, b, accuracy: 1e-13) }
-    var random = FixedRandom(seed: 3)
+    var random = SeededGenerator(seed: 3)
     let a = Matrix(rows: 4, columns: 4, values: random.normals(16, std: 2))
     let product = a.exponential * (-1 * a).exponential
     XCTAssertLessThan((product - .identity(4)).norm, 1e-10, "exp(A) exp(-A) = I")
@@ -153,9 +154,9 @@ final class ExactSolutionTests: XCTestCase {
   static func simulateOptimal(_ p: ControlProblem, paths n: Int, steps: Int, seed: UInt64)
     -> (cost: (mean: Double, se: Double), final: [Double])
   {
-    var random = FixedRandom(seed: seed)
+    var random = SeededGenerator(seed: seed)
     let d = p.dimension, dt = p.horizon / Double(steps), noise = (p.lambda * dt).squareRoot()
-    var x = (0..<(n * d)).map { p.initialMean[$0 % d] + p.initialStd * random.normal() }
+    var x = (0..<(n * d)).map { p.initialMean[$0 % d] + p.initialStd * random.nextNormal() }
     var cost = [Double](repeating: 0, count: n)
     for k in 0..<steps {
       let t = Double(k) * dt

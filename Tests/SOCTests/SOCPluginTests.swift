@@ -2,6 +2,7 @@
 // PluginObjective and the Trainer, as nclhost does.
 import XCTest
 import Foundation
+import NCLSupport
 import NCLHost
 @testable import SOCCore
 import _NCLTestSupport
@@ -113,15 +114,15 @@ final class SOCPluginTests: XCTestCase {
     let functions = try UserFunctions(path: try Self.example.get().path, prefix: "soc_")
     XCTAssertTrue(functions.hasDerivatives)
     let n = 3, d = 2
-    var random = FixedRandom(seed: 1)
+    var random = SeededGenerator(seed: 1)
     let x = random.normals(n * d)
     for which in UserFunctions.Which.allCases {
       let outputCount = which == .drift ? n * d : n
       let v = random.normals(outputCount)
       let f = functions.definitions[which]!
       let input = DifferentiableFunctionArray(x, n, d)
-      let output = try f.forward([input], [outputCount])
-      let analytic = try f.vjp([input], .init(values: output, shape: [outputCount]), .init(values: v, shape: [outputCount]))[0]
+      let output = try f.function.forward([input], [outputCount])
+      let analytic = try f.function.vjp([input], .init(values: output, shape: [outputCount]), .init(values: v, shape: [outputCount]))[0]
       let h = 1e-6
       for k in 0..<(n * d) {
         var plus = x, minus = x

@@ -1,6 +1,7 @@
 // The control problems: drift b, running cost f, terminal cost G, noise, initial law and (for the
 // built-in ones) the exact answer.
 import NCLPluginKit
+import NCLSupport
 
 /// The built-in problems and the user's own.
 enum ProblemKind: String, CaseIterable {
@@ -49,7 +50,7 @@ struct ControlProblem {
   static func quadratic(hard: Bool, dimension d: Int, lambda: Double, horizon: Double, initialStd: Double,
                         initialMean: [Double]?, seed: UInt64) -> ControlProblem {
     let (a, p, q) = hard ? (1.0, 1.0, 0.5) : (0.2, 0.2, 0.1)
-    var random = FixedRandom(seed: seed)
+    var random = SeededGenerator(seed: seed)
     let x0 = initialMean ?? (d == 2 ? [0.4, 0.6] : random.normals(d, std: 0.5))
     let am = Matrix.identity(d, scale: a), pm = Matrix.identity(d, scale: p), qm = Matrix.identity(d, scale: q)
     var exact = RiccatiSolution(a: am, sigma: .identity(d), p: pm, q: qm, lambda: lambda, horizon: horizon)
@@ -62,7 +63,7 @@ struct ControlProblem {
   /// linear-ou: A = -I + xi, sigma = I + xi, xi_ij ~ N(0, 0.1^2) from `seed`; f = 0; G = omega . x, omega = 1; x0 = 0.
   static func linearOU(dimension d: Int, lambda: Double, horizon: Double, initialStd: Double, initialMean: [Double]?,
                        seed: UInt64) -> ControlProblem {
-    var random = FixedRandom(seed: seed)
+    var random = SeededGenerator(seed: seed)
     let xi = Matrix(rows: d, columns: d, values: random.normals(d * d, std: 0.1))
     let a = Matrix.identity(d, scale: -1) + xi, sigma = Matrix.identity(d) + xi
     let omega = [Double](repeating: 1, count: d), x0 = initialMean ?? [Double](repeating: 0, count: d)

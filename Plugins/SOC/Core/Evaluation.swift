@@ -6,6 +6,7 @@ import Glibc
 import Darwin
 #endif
 import NCLPluginKit
+import NCLSupport
 
 struct Evaluation {
   let objective: SOC
@@ -179,7 +180,7 @@ struct Evaluation {
     let samples = try host.withScope { try host.sample(time: t, count: n).values() }
     let (m, s) = meanAndCovariance(samples, dimension: d)
     let w2 = gaussianW2Squared(mean1: m, covariance1: s, mean2: mean, covariance2: covariance).squareRoot()
-    var random = FixedRandom(seed: 17)
+    var random = SeededGenerator(seed: 17)
     let root = covariance.symmetricSquareRoot
     var reference = [Double]()
     reference.reserveCapacity(n * d)
