@@ -33,19 +33,6 @@ enum FluxChoice: String, CaseIterable {
   }
 }
 
-enum ModelSize: String, CaseIterable {
-  case small, medium, large
-
-  /// (components, hidden width, hidden layers).
-  var shape: (Int, Int, Int) {
-    switch self {
-    case .small: return (4, 32, 2)
-    case .medium: return (8, 64, 2)
-    case .large: return (16, 128, 3)
-    }
-  }
-}
-
 struct Settings {
   static let laws = ToyDistribution.allCases.map(\.rawValue) + ["gaussian"]
 

@@ -16,19 +16,6 @@ enum FluxChoice: String, CaseIterable {
   var flux: ProblemDescription.Flux { self == .telescoping ? .telescoping : .knotheRosenblatt }
 }
 
-enum ModelSize: String, CaseIterable {
-  case small, medium, large
-
-  /// (components, hidden width, hidden layers).
-  var shape: (Int, Int, Int) {
-    switch self {
-    case .small: return (4, 32, 2)
-    case .medium: return (8, 64, 2)
-    case .large: return (16, 128, 3)
-    }
-  }
-}
-
 struct Settings {
   /// The default estimator (see README.md, "Estimators": measured on quadratic-hard d = 2).
   static let defaultEstimator = Estimator.reparameterized
