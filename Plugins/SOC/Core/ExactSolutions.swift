@@ -23,6 +23,51 @@ private func gridPosition(_ t: Double, horizon: Double, steps n: Int) -> (Int, D
   return (k, s - Double(k))
 }
 
+/// The Gaussian marginals N(m(t), S(t)) of a linear SDE from N(mean, std^2 I), on the grid
+/// t_k = k T / steps, integrated forward by RK4. The right-hand side depends on the time through
+/// an input known on the grid (a drift matrix, a costate), taken at a step's midpoint as the mean
+/// of its ends (the inputs are smooth and the grid fine).
+struct GaussianPath {
+  let horizon: Double
+  let steps: Int
+  private(set) var means: [[Double]] = []
+  private(set) var covariances: [Matrix] = []
+
+  init(horizon: Double, steps: Int) {
+    (self.horizon, self.steps) = (horizon, steps)
+  }
+
+  init<Input>(
+    initialMean: [Double], initialStd: Double, horizon: Double, steps: Int,
+    input: (Int) -> Input, midpoint: (Input, Input) -> Input,
+    rhs: (Input, [Double], Matrix) -> ([Double], Matrix)
+  ) {
+    self.init(horizon: horizon, steps: steps)
+    let d = initialMean.count, h = horizon / Double(steps)
+    var m = initialMean, s = Matrix.identity(d, scale: initialStd * initialStd)
+    means = [m]
+    covariances = [s]
+    for i in 0..<steps {
+      let u0 = input(i), u1 = input(i + 1), mid = midpoint(u0, u1)
+      let (a1, b1) = rhs(u0, m, s)
+      let (a2, b2) = rhs(mid, zip(m, a1).map { $0 + h / 2 * $1 }, s + (h / 2) * b1)
+      let (a3, b3) = rhs(mid, zip(m, a2).map { $0 + h / 2 * $1 }, s + (h / 2) * b2)
+      let (a4, b4) = rhs(u1, zip(m, a3).map { $0 + h * $1 }, s + h * b3)
+      m = (0..<d).map { m[$0] + h / 6 * (a1[$0] + 2 * a2[$0] + 2 * a3[$0] + a4[$0]) }
+      s = s + (h / 6) * (b1 + 2 * b2 + 2 * b3 + b4)
+      means.append(m)
+      covariances.append(s)
+    }
+  }
+
+  /// The law at t, linear between grid points; nil before any integration.
+  func marginal(t: Double) -> (mean: [Double], covariance: Matrix)? {
+    guard !means.isEmpty else { return nil }
+    let (k, w) = gridPosition(t, horizon: horizon, steps: steps)
+    return (zip(means[k], means[k + 1]).map { (1 - w) * $0 + w * $1 }, (1 - w) * covariances[k] + w * covariances[k + 1])
+  }
+}
+
 // MARK: - Quadratic OU: Riccati
 
 /// dX = (A X + sigma c) dt + sqrt(lambda) sigma dW, cost int (|c|^2/2 + x'Px) dt + x'Qx.
@@ -37,11 +82,11 @@ struct RiccatiSolution: ExactSolution {
   let f: [Matrix]
   let offset: [Double]
   /// The optimal process's Gaussian marginals from the initial law (RK4 forward), when given.
-  private(set) var means: [[Double]] = []
-  private(set) var covariances: [Matrix] = []
+  private(set) var path: GaussianPath
 
   init(a: Matrix, sigma: Matrix, p: Matrix, q: Matrix, lambda: Double, horizon: Double, steps: Int = 2000) {
     (self.a, self.sigma, self.p, self.q, self.lambda, self.horizon, self.steps) = (a, sigma, p, q, lambda, horizon, steps)
+    path = GaussianPath(horizon: horizon, steps: steps)
     let r = sigma * sigma.transposed, at = a.transposed
     func rhs(_ f: Matrix) -> (Matrix, Double) {
       (2 * (f * r * f) - at * f - f * a - p, -lambda * (r * f).trace)
@@ -76,34 +121,14 @@ struct RiccatiSolution: ExactSolution {
   /// Integrates the optimal process's mean and covariance from N(mean, std^2 I):
   /// m' = M m, S' = M S + S M' + lambda sigma sigma', M = A - 2 sigma sigma' F(t).
   mutating func propagate(initialMean: [Double], initialStd: Double) {
-    let d = a.rows, r = sigma * sigma.transposed
-    var m = initialMean, s = Matrix.identity(d, scale: initialStd * initialStd)
-    means = [m]
-    covariances = [s]
-    let h = horizon / Double(steps)
-    func drift(_ k: Int) -> Matrix { a - 2 * (r * f[k]) }
-    func rhs(_ mm: Matrix, _ m: [Double], _ s: Matrix) -> ([Double], Matrix) {
-      (mm * m, mm * s + s * mm.transposed + lambda * r)
-    }
-    for i in 0..<steps {
-      // RK4 with the midpoint's F interpolated (F is smooth; the grid is fine).
-      let m0 = drift(i), m1 = drift(i + 1), mid = 0.5 * (m0 + m1)
-      let (a1, b1) = rhs(m0, m, s)
-      let (a2, b2) = rhs(mid, zip(m, a1).map { $0 + h / 2 * $1 }, s + (h / 2) * b1)
-      let (a3, b3) = rhs(mid, zip(m, a2).map { $0 + h / 2 * $1 }, s + (h / 2) * b2)
-      let (a4, b4) = rhs(m1, zip(m, a3).map { $0 + h * $1 }, s + h * b3)
-      m = (0..<d).map { m[$0] + h / 6 * (a1[$0] + 2 * a2[$0] + 2 * a3[$0] + a4[$0]) }
-      s = s + (h / 6) * (b1 + 2 * b2 + 2 * b3 + b4)
-      means.append(m)
-      covariances.append(s)
-    }
+    let r = sigma * sigma.transposed, a = self.a, f = self.f, lambda = self.lambda
+    path = GaussianPath(
+      initialMean: initialMean, initialStd: initialStd, horizon: horizon, steps: steps,
+      input: { a - 2 * (r * f[$0]) }, midpoint: { 0.5 * ($0 + $1) },
+      rhs: { mm, m, s in (mm * m, mm * s + s * mm.transposed + lambda * r) })
   }
 
-  func marginal(t: Double) -> (mean: [Double], covariance: Matrix)? {
-    guard !means.isEmpty else { return nil }
-    let (k, w) = gridPosition(t, horizon: horizon, steps: steps)
-    return (zip(means[k], means[k + 1]).map { (1 - w) * $0 + w * $1 }, (1 - w) * covariances[k] + w * covariances[k + 1])
-  }
+  func marginal(t: Double) -> (mean: [Double], covariance: Matrix)? { path.marginal(t: t) }
 
   func optimalCost(initialMean m: [Double], initialStd s: Double) -> Double {
     let f0 = f[0]
@@ -124,11 +149,12 @@ struct LinearOUSolution: ExactSolution {
   let steps: Int
   /// a(t_k) on the grid (exact: repeated products with exp(h A')).
   let costate: [[Double]]
-  private(set) var means: [[Double]] = []
-  private(set) var covariances: [Matrix] = []
+  /// The optimal process's Gaussian marginals from the initial law (RK4 forward), when given.
+  private(set) var path: GaussianPath
 
   init(a: Matrix, sigma: Matrix, omega: [Double], lambda: Double, horizon: Double, steps: Int = 2000) {
     (self.a, self.sigma, self.omega, self.lambda, self.horizon, self.steps) = (a, sigma, omega, lambda, horizon, steps)
+    path = GaussianPath(horizon: horizon, steps: steps)
     let step = ((horizon / Double(steps)) * a.transposed).exponential
     var values = [[Double]](repeating: omega, count: steps + 1)
     for k in stride(from: steps - 1, through: 0, by: -1) { values[k] = step * values[k + 1] }
@@ -144,33 +170,14 @@ struct LinearOUSolution: ExactSolution {
 
   /// m' = A m - sigma sigma' a(t), S' = A S + S A' + lambda sigma sigma' (RK4 forward).
   mutating func propagate(initialMean: [Double], initialStd: Double) {
-    let d = a.rows, r = sigma * sigma.transposed
-    var m = initialMean, s = Matrix.identity(d, scale: initialStd * initialStd)
-    means = [m]
-    covariances = [s]
-    let h = horizon / Double(steps)
-    func rhs(_ c: [Double], _ m: [Double], _ s: Matrix) -> ([Double], Matrix) {
-      let push = r * c
-      return (zip(a * m, push).map { $0 - $1 }, a * s + s * a.transposed + lambda * r)
-    }
-    for i in 0..<steps {
-      let c0 = costate[i], c1 = costate[i + 1], mid = zip(c0, c1).map { 0.5 * ($0 + $1) }
-      let (a1, b1) = rhs(c0, m, s)
-      let (a2, b2) = rhs(mid, zip(m, a1).map { $0 + h / 2 * $1 }, s + (h / 2) * b1)
-      let (a3, b3) = rhs(mid, zip(m, a2).map { $0 + h / 2 * $1 }, s + (h / 2) * b2)
-      let (a4, b4) = rhs(c1, zip(m, a3).map { $0 + h * $1 }, s + h * b3)
-      m = (0..<d).map { m[$0] + h / 6 * (a1[$0] + 2 * a2[$0] + 2 * a3[$0] + a4[$0]) }
-      s = s + (h / 6) * (b1 + 2 * b2 + 2 * b3 + b4)
-      means.append(m)
-      covariances.append(s)
-    }
+    let r = sigma * sigma.transposed, a = self.a, costate = self.costate, lambda = self.lambda
+    path = GaussianPath(
+      initialMean: initialMean, initialStd: initialStd, horizon: horizon, steps: steps,
+      input: { costate[$0] }, midpoint: { zip($0, $1).map { 0.5 * ($0 + $1) } },
+      rhs: { c, m, s in (zip(a * m, r * c).map { $0 - $1 }, a * s + s * a.transposed + lambda * r) })
   }
 
-  func marginal(t: Double) -> (mean: [Double], covariance: Matrix)? {
-    guard !means.isEmpty else { return nil }
-    let (k, w) = gridPosition(t, horizon: horizon, steps: steps)
-    return (zip(means[k], means[k + 1]).map { (1 - w) * $0 + w * $1 }, (1 - w) * covariances[k] + w * covariances[k + 1])
-  }
+  func marginal(t: Double) -> (mean: [Double], covariance: Matrix)? { path.marginal(t: t) }
 
   func optimalCost(initialMean m: [Double], initialStd _: Double) -> Double {
     // Simpson's rule for k(0) = -1/2 int_0^T |sigma' a(t)|^2 dt on the (even) grid.
