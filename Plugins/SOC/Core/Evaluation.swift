@@ -164,7 +164,7 @@ struct Evaluation {
   func modelCost() throws -> Double {
     let p = problem, n = settings.evalSamples
     return try host.withScope {
-      let t = objective.stratifiedTimes(host: host, count: n)
+      let t = host.stratifiedTimes(count: n, from: 0, to: objective.control.horizon)
       let x = host.sample(t: t)
       let running = try objective.runningIntegrand(host: host, t: t, x: x).mean().scalar()
       let xT = host.sample(time: p.horizon, count: n)

@@ -74,33 +74,19 @@ public final class SOC: ObjectiveImplementation {
     return kinetic + f
   }
 
-  /// Times stratified over [0, T]: t_i = T (i + U_i) / n.
-  func stratifiedTimes(host: PluginHost, count n: Int) -> PluginTensor {
-    let offsets = host.tensor((0..<n).map(Double.init), shape: [n, 1])
-    return (offsets + host.uniform([n, 1])) * (control.horizon / Double(n))
-  }
-
-  /// Score-function surrogate of E[h] for h at constant samples with log-density logRho: the value
-  /// of mean(h) and the gradient E[grad h] + E[(h - b) grad log rho], b the leave-one-out mean.
-  static func scoreSurrogate(_ h: PluginTensor, logRho: PluginTensor, count n: Int) -> PluginTensor {
-    let fixed = h.detached()
-    let baseline = (fixed.sum() - fixed) / Double(max(n - 1, 1))
-    return h.mean() + ((fixed - baseline) * (logRho - logRho.detached())).mean()
-  }
-
   // MARK: - Loss
 
   public func loss(host: PluginHost, step: StepInfo) throws -> PluginTensor {
     let c = control, n = settings.batch, d = c.dimension, horizon = c.horizon
-    let t = stratifiedTimes(host: host, count: n), tEnd = host.full(horizon, shape: [n, 1])
+    let t = host.stratifiedTimes(count: n, from: 0, to: horizon), tEnd = host.full(horizon, shape: [n, 1])
     let running: PluginTensor, terminal: PluginTensor
     switch settings.estimator {
     case .score:
       let x = try host.sample(t: t).checked("sampling rho_t")
       let h = try runningIntegrand(host: host, t: t, x: x)
-      running = horizon * Self.scoreSurrogate(h, logRho: host.field(.logDensity, t: t, x: x), count: n)
+      running = horizon * h.scoreFunctionMean(logDensity: host.field(.logDensity, t: t, x: x))
       let xT = try host.sample(t: tEnd).checked("sampling rho_T")
-      terminal = Self.scoreSurrogate(try c.terminalCost(host: host, xT), logRho: host.field(.logDensity, t: tEnd, x: xT), count: n)
+      terminal = try c.terminalCost(host: host, xT).scoreFunctionMean(logDensity: host.field(.logDensity, t: tEnd, x: xT))
     case .reparameterized:
       let x = try host.sampleReparameterized(t: t).checked("sampling rho_t")
       running = horizon * (try runningIntegrand(host: host, t: t, x: x)).mean()
@@ -121,7 +107,7 @@ public final class SOC: ObjectiveImplementation {
       let logP = -0.5 * ((x - host.tensor(c.initialMean, shape: [1, d])).squared().sum(axis: 1) / s2)
         - 0.5 * Double(d) * naturalLogarithm(2 * Double.pi * s2)
       let h = logRho - logP
-      let kl = settings.estimator == .score ? Self.scoreSurrogate(h, logRho: logRho, count: n) : h.mean()
+      let kl = settings.estimator == .score ? h.scoreFunctionMean(logDensity: logRho) : h.mean()
       host.report("reverse_kl0", kl)
       total = total + settings.initWeight * kl
     }
