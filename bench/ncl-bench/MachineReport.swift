@@ -11,7 +11,8 @@ enum MachineReport {
 
   static func header() -> String {
     let env = ProcessInfo.processInfo.environment
-    let coreType = env["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" } ?? ""
+    let coreType = env["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" }
+      ?? BLAS.detectedCoreName.map { " (chosen by the engine; OpenBLAS detected \($0))" } ?? ""
     return """
       machine: \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores
       BLAS: OpenBLAS core \(BLAS.coreName)\(coreType), \(BLAS.threadCount) threads; elementwise kernels: \(BLAS.elementwiseInstructionSet)

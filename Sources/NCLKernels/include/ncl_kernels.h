@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "ncl_blas_core.h"
 #include "ncl_pool.h"
 
 #ifdef __cplusplus

@@ -36,7 +36,7 @@ extension Tensor {
       if !accumulate { c.pointer.update(repeating: 0, count: m * n) }
       return
     }
-    _ = BLAS.singleThreaded
+    _ = BLAS.prepared
     let (lda, ldb) = (a.shape[1], b.shape[1])
     let (pa, pb, pc) = (a.storage.pointer, b.storage.pointer, c.pointer)
     let beta: Scalar = accumulate ? 1 : 0
