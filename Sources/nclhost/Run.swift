@@ -52,7 +52,9 @@ extension NCLHostCommand {
         --resume continues it or --overwrite replaces it. Ctrl-C stops after the current step and writes a \
         checkpoint; continue with the same command and --resume (which reuses the checkpoint's model, \
         so model options are ignored). A NaN or infinite loss stops training and keeps the last good \
-        checkpoint.
+        checkpoint. Under `mpirun -np N` the run is data-parallel over N processes, each drawing --set \
+        batch (the plugin's batch) per step; `kill -USR1` of mpirun stops it with a checkpoint, which \
+        resumes with any number of processes (docs/distributed.md).
         """)
 
     @Argument(help: "Plugin name (see `nclhost list`) or path to its shared library.")
@@ -70,9 +72,37 @@ extension NCLHostCommand {
 
     func run() throws {
       if isolate && !Isolation.isChild { return try Isolation.runInChild(plugin: plugin) }
+      let environment = ProcessInfo.processInfo.environment
+      let group = try ProcessGroup.fromEnvironment(environment)
+      if group.size > 1 {
+        // Ranks on one machine split its cores: two engines spinning on the same cores slow each other down.
+        BLAS.setThreadCount(Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / ProcessGroup.localRanks(environment)))
+      }
+      guard group.size == 1 || !isolate else {
+        group.abort("--isolate runs one child process; it cannot be combined with mpirun")
+      }
+      do {
+        try train(on: group)
+        group.finish()
+      } catch let exit as ExitCode {
+        group.finish()  // an interruption every rank agreed on: a clean end, not a failure
+        throw exit
+      } catch {
+        // One rank's error ends the job, so that no other rank waits for it in a collective.
+        if group.size > 1 { group.abort("\(error)") }
+        throw error
+      }
+    }
+
+    private func train(on group: any Communicator) throws {
       let library = try plugins.plugin(plugin)
       let directory = training.directory
-      let checkpoint = try directory.prepare(training.start)
+      // Rank 0 checks the folder (and reads the checkpoint to resume from); the others get its answer.
+      let start = training.start
+      let checkpointBytes = try group.fromLeader {
+        try directory.prepare(start) != nil ? [UInt8](try Data(contentsOf: directory.checkpointURL)) : []
+      }
+      let checkpoint = try checkpointBytes.isEmpty ? nil : Checkpoint.decode(Data(checkpointBytes), path: directory.checkpointURL.path)
       var settings = assignments.map { (key: $0.key, value: $0.value) }
       if let checkpoint {
         let given = assignments.map { RunMetadata.Setting(key: $0.key, value: $0.value, spelled: "--set \($0.key)=\($0.value)") }
@@ -85,9 +115,15 @@ extension NCLHostCommand {
       let configurationForModel = try checkpoint?.modelConfiguration ?? model.apply(to: objective.problem.model)
       let initial = try NCLModel<Float>(configuration: configurationForModel, seed: training.seed)
 
-      print("nclhost \(NCLVersion.string): \(library.descriptor.name) \(library.descriptor.version), D=\(objective.problem.dimension), " +
-            "batch \(objective.problem.batchSize), \(initial.parameterCount) parameters, \(training.steps) steps -> \(directory.url.path)")
-      let summary = try training.train(model: initial, objective: objective, metadata: RunMetadata.make(plugin: library, values: values))
+      let ranks = group.size > 1 ? " on \(group.size) ranks (batch \(objective.problem.batchSize) per rank)" : ""
+      if group.isLeader {
+        print("nclhost \(NCLVersion.string): \(library.descriptor.name) \(library.descriptor.version), D=\(objective.problem.dimension), " +
+              "batch \(objective.problem.batchSize), \(initial.parameterCount) parameters, \(training.steps) steps\(ranks) -> \(directory.url.path) " +
+              "(BLAS core \(BLAS.coreName))")
+      }
+      let summary = try training.train(
+        model: initial, objective: objective, metadata: RunMetadata.make(plugin: library, values: values), communicator: group)
+      guard group.isLeader else { return }
       if !summary.evaluation.isEmpty {
         print("evaluation:")
         for (name, value) in summary.evaluation.sorted(by: { $0.key < $1.key }) { print("  \(name) = \(value)") }

@@ -81,14 +81,18 @@ struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
   /// Trains `model` on `objective` in --out (resuming with --resume), stopping after the current
   /// step on Ctrl-C with a checkpoint and exit status 130. Check the folder with
   /// `directory.prepare(start)` first.
-  func train(model: NCLModel<Float>, objective: any TrainingObjective, metadata: [String: String]) throws -> TrainingSummary {
+  func train(
+    model: NCLModel<Float>, objective: any TrainingObjective, metadata: [String: String],
+    communicator: any Communicator = SingleProcess()
+  ) throws -> TrainingSummary {
     let trainer = try Trainer(
       model: model, objective: objective, configuration: trainerConfiguration, outputDirectory: directory.url, metadata: metadata)
+    trainer.communicator = communicator
     Interruption.install()
     trainer.shouldStop = { _ in Interruption.requested }
     let summary = try trainer.run(resume: resume)
     if !summary.completed {
-      print("interrupted at step \(summary.step) of \(summary.totalSteps); checkpoint written. Continue with the same command and --resume.")
+      if communicator.isLeader { print("interrupted at step \(summary.step) of \(summary.totalSteps); checkpoint written. Continue with the same command and --resume.") }
       throw ExitCode(130)
     }
     return summary

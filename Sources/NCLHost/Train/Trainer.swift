@@ -14,6 +14,14 @@ import Foundation
 /// one. Evaluations draw from their own stream, seeded by (seed, step), so evaluating more or
 /// less often never changes training. The objective's own stored state, if any, is not
 /// checkpointed: objectives should keep their randomness in the generator.
+///
+/// Data-parallel over a `communicator` of several ranks (`mpirun`, docs/distributed.md): each rank
+/// draws its own batch from a stream derived from the shared generator and its rank, the
+/// gradients are averaged over ranks (each rank's loss is a mean over its batch, so this is the
+/// gradient of the mean over the union, as in PyTorch's DistributedDataParallel), every rank
+/// takes the same Adam step, and rank 0 alone writes files, evaluates and prints. The shared
+/// generator advances alike on every rank and is what the checkpoint holds, so a run resumes
+/// with any number of ranks.
 public final class Trainer {
   public let configuration: TrainerConfiguration
   /// The model training starts from (its parameters are replaced when resuming).
@@ -27,6 +35,8 @@ public final class Trainer {
   /// interruption would, after writing a checkpoint to resume from. Hosts connect it to SIGINT
   /// or a time budget; tests use it to interrupt a run at a known step.
   public var shouldStop: (Int) -> Bool = { _ in false }
+  /// The job this run is one rank of; one process by default.
+  public var communicator: any Communicator = SingleProcess()
 
   public var checkpointURL: URL { RunDirectory(outputDirectory).checkpointURL }
   public var configurationURL: URL { RunDirectory(outputDirectory).configurationURL }
@@ -49,11 +59,14 @@ public final class Trainer {
   /// in the output directory (and throws if there is none); `false` starts over, replacing
   /// whatever the directory held (`RunDirectory.prepare` checks first that this is wanted).
   public func run(resume: Bool = false) throws -> TrainingSummary {
-    let c = configuration
-    do {
-      try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-    } catch {
-      throw NCLError.invalidArgument("cannot create output directory \(outputDirectory.path): \(error.localizedDescription)")
+    let c = configuration, group = communicator, leader = group.isLeader
+    let progress = leader ? self.progress : ProgressReporter(mode: .plain, sink: { _ in })
+    if leader {
+      do {
+        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+      } catch {
+        throw NCLError.invalidArgument("cannot create output directory \(outputDirectory.path): \(error.localizedDescription)")
+      }
     }
 
     var model = initialModel
@@ -62,10 +75,14 @@ public final class Trainer {
     var step = 0, elapsedBefore = 0.0
     var lastCheckpointStep: Int? = nil
     if resume {
-      guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
-        throw TrainingError.noCheckpoint(path: checkpointURL.path)
+      // Rank 0 reads it and every rank gets its bytes: the machines of a job need not share a disk.
+      let bytes = try group.fromLeader {
+        guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
+          throw TrainingError.noCheckpoint(path: checkpointURL.path)
+        }
+        return [UInt8](try Data(contentsOf: checkpointURL))
       }
-      let checkpoint = try Checkpoint.read(from: checkpointURL)
+      let checkpoint = try Checkpoint.decode(Data(bytes), path: checkpointURL.path)
       guard checkpoint.modelConfiguration == model.configuration else {
         throw TrainingError.incompatibleCheckpoint(
           path: checkpointURL.path, reason: "it was written for a different model configuration")
@@ -96,11 +113,12 @@ public final class Trainer {
     }
     let resumedFrom = resume ? step : nil
 
-    try writeConfiguration(model.configuration)
-    let metrics = try MetricsLog(url: metricsURL, continuingAt: resume ? step : nil)
+    if leader { try writeConfiguration(model.configuration) }
+    let metrics = leader ? try MetricsLog(url: metricsURL, continuingAt: resume ? step : nil) : nil
     let start = Date()
     func elapsed() -> Double { elapsedBefore + Date().timeIntervalSince(start) }
     func saveCheckpoint() throws {
+      guard leader else { return lastCheckpointStep = step }
       try Checkpoint(
         step: step, elapsedSeconds: elapsed(), modelConfiguration: model.configuration, trainerConfiguration: c,
         metadata: metadata, parameters: model.parameters, optimizer: optimizer.state, generator: generator,
@@ -122,37 +140,46 @@ public final class Trainer {
     while step < c.steps {
       let update = step + 1
       let rate = c.schedule.rate(at: step, of: c.steps, base: c.learningRate, warmupSteps: c.warmupSteps)
-      // Draw from a copy: a failed step leaves the saved stream where it was.
-      var stepGenerator = generator
-      let (loss, terms) = try objective.loss(model: model, step: update, generator: &stepGenerator)
-      guard loss.count == 1 else {
-        throw NCLError.invalidArgument("the objective's loss has shape \(loss.shape) at step \(update); it must be a scalar")
+      // Draw from a copy: a failed step leaves the saved stream where it was. With several ranks
+      // the shared stream gives each step one seed, and each rank's draws come from it and the rank.
+      var shared = generator
+      var stepGenerator = group.size == 1 ? generator : SeededGenerator(seed: shared.next() ^ Self.rankKey(group.rank))
+      let local = Result { () throws -> (value: Double, terms: [String: Double], gradients: [Tensor<Float>]) in
+        let (loss, terms) = try objective.loss(model: model, step: update, generator: &stepGenerator)
+        guard loss.count == 1 else {
+          throw NCLError.invalidArgument("the objective's loss has shape \(loss.shape) at step \(update); it must be a scalar")
+        }
+        let value = Double(loss.scalar)
+        guard value.isFinite else { throw stop("loss", value, at: update) }
+        _ = DifferentiationFailure.take()  // nothing left over from before this step's differentiation
+        let gradients = gradient(of: [loss], wrt: model.parameters)
+        if let failure = DifferentiationFailure.take() { throw NCLError.differentiation("step \(update): \(failure)") }
+        return (value, terms, gradients)
       }
-      let value = Double(loss.scalar)
-      guard value.isFinite else { throw stop("loss", value, at: update) }
-      _ = DifferentiationFailure.take()  // nothing left over from before this step's differentiation
-      let gradients = gradient(of: [loss], wrt: model.parameters)
-      if let failure = DifferentiationFailure.take() { throw NCLError.differentiation("step \(update): \(failure)") }
+      let (value, terms, gradients) = group.size == 1
+        ? try local.get()
+        : try averageOverRanks(local, parameters: model.parameters, step: update, lastCheckpointStep: lastCheckpointStep)
       let (clipped, norm) = Self.clipByGlobalNorm(gradients, maxNorm: c.gradientClipNorm)
       guard norm.isFinite else { throw stop("gradient norm", norm, at: update) }
 
       optimizer.learningRate = Float(rate)
       model.parameters = optimizer.step(model.parameters, gradients: clipped)
-      generator = stepGenerator
+      generator = group.size == 1 ? stepGenerator : shared
       step = update
       lastLoss = value
       lastTerms = terms
-      try metrics.record(step: step, loss: value, learningRate: rate, terms: terms, elapsedSeconds: elapsed())
+      try metrics?.record(step: step, loss: value, learningRate: rate, terms: terms, elapsedSeconds: elapsed())
       progress.update(step: step, loss: value, learningRate: rate)
 
       completed = step == c.steps
-      let interrupted = !completed && shouldStop(step)
+      var interrupted = !completed && shouldStop(step)
+      if group.size > 1 { interrupted = try agreeAcrossRanks(model.parameters, stopping: interrupted, step: step) }
       if completed || interrupted || (c.checkpointEvery > 0 && step % c.checkpointEvery == 0) {
         try saveCheckpoint()
       }
-      if completed || (c.evaluateEvery > 0 && step % c.evaluateEvery == 0) {
+      if leader && (completed || (c.evaluateEvery > 0 && step % c.evaluateEvery == 0)) {
         evaluation = try evaluate(model, at: step)
-        try metrics.recordEvaluation(step: step, metrics: evaluation, elapsedSeconds: elapsed())
+        try metrics?.recordEvaluation(step: step, metrics: evaluation, elapsedSeconds: elapsed())
         progress.message(Self.describe(evaluation, at: step))
       }
       if interrupted {
@@ -165,6 +192,61 @@ public final class Trainer {
       model: model, step: step, totalSteps: c.steps, completed: completed, resumedFrom: resumedFrom,
       lastLoss: lastLoss, lastTerms: lastTerms, evaluation: evaluation,
       seconds: Date().timeIntervalSince(start), checkpoint: checkpointURL, metrics: metricsURL)
+  }
+
+  // MARK: - Several ranks
+
+  /// Mixes a rank into a step's seed (an odd multiplier: distinct ranks give distinct seeds).
+  static func rankKey(_ rank: Int) -> UInt64 { 0xD1B5_4A32_D192_ED03 &* UInt64(rank + 1) }
+
+  /// The mean over ranks of each rank's loss and gradients, in one all-reduce that also carries
+  /// which ranks failed: a rank whose step threw still takes part, so that none waits forever, and
+  /// then every rank stops, the failed ones with their own error. The terms are this rank's.
+  func averageOverRanks(
+    _ local: Result<(value: Double, terms: [String: Double], gradients: [Tensor<Float>]), Error>,
+    parameters: [Tensor<Float>], step: Int, lastCheckpointStep: Int?
+  ) throws -> (value: Double, terms: [String: Double], gradients: [Tensor<Float>]) {
+    let group = communicator
+    let count = parameters.reduce(0) { $0 + $1.count }
+    var buffer = [Double](repeating: 0, count: count + 1 + group.size)
+    if case .success(let result) = local {
+      var offset = 0
+      for g in result.gradients {
+        for x in g.scalars { buffer[offset] = Double(x); offset += 1 }
+      }
+      buffer[count] = result.value
+    } else {
+      buffer[count + 1 + group.rank] = 1
+    }
+    try group.allReduceSum(&buffer)
+    let failed = (0..<group.size).filter { buffer[count + 1 + $0] > 0 }
+    if !failed.isEmpty {
+      if case .failure(let error) = local { throw error }
+      if group.isLeader { progress.end() }
+      throw TrainingError.rankFailed(ranks: failed, step: step, lastCheckpointStep: lastCheckpointStep, checkpointPath: checkpointURL.path)
+    }
+    let scale = 1 / Double(group.size)
+    var offset = 0
+    let gradients = parameters.map { p -> Tensor<Float> in
+      defer { offset += p.count }
+      return Tensor(shape: p.shape, scalars: (offset..<offset + p.count).map { Float(buffer[$0] * scale) })
+    }
+    return (buffer[count] * scale, (try? local.get().terms) ?? [:], gradients)
+  }
+
+  /// Checks, after an update, that every rank holds the same parameters (a digest of their bits,
+  /// compared by one maximum over ranks), and agrees on stopping: an interruption seen by any
+  /// rank stops them all after the same step.
+  private func agreeAcrossRanks(_ parameters: [Tensor<Float>], stopping: Bool, step: Int) throws -> Bool {
+    var digest: UInt64 = 0xCBF2_9CE4_8422_2325
+    for p in parameters {
+      for x in p.scalars { digest = (digest ^ UInt64(x.bitPattern)) &* 0x0000_0100_0000_01B3 }
+    }
+    let (high, low) = (Double(digest >> 32), Double(digest & 0xFFFF_FFFF))
+    var buffer = [high, low, -high, -low, stopping ? 1 : 0]
+    try communicator.allReduceMaximum(&buffer)
+    guard buffer[0] == -buffer[2], buffer[1] == -buffer[3] else { throw TrainingError.ranksDiverged(step: step) }
+    return buffer[4] > 0
   }
 
   /// Evaluation on a constant copy of the model, with a stream of its own.
@@ -246,6 +328,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
   case incompatibleCheckpoint(path: String, reason: String)
   /// A new run was to start in a folder that holds one (`files`: its checkpoint, metrics log).
   case runExists(path: String, files: [String])
+  /// Other ranks of a data-parallel job failed at update `step` (each printed its own error).
+  case rankFailed(ranks: [Int], step: Int, lastCheckpointStep: Int?, checkpointPath: String)
+  /// The ranks' parameters differed after update `step`: they did not run the same model.
+  case ranksDiverged(step: Int)
 
   public var description: String {
     switch self {
@@ -258,6 +344,13 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
       return "cannot resume: there is no checkpoint at \(path) (start without --resume)"
     case .incompatibleCheckpoint(let path, let reason):
       return "cannot resume from \(path): \(reason)"
+    case .rankFailed(let ranks, let step, let lastCheckpointStep, let path):
+      let kept = lastCheckpointStep.map { "the last checkpoint (step \($0)) is kept at \(path)" } ?? "no checkpoint had been written yet"
+      return "training stopped at step \(step): rank\(ranks.count == 1 ? "" : "s") \(ranks.map(String.init).joined(separator: ", ")) failed "
+        + "(\(ranks.count == 1 ? "its error is" : "their errors are") printed by \(ranks.count == 1 ? "it" : "them")); \(kept)"
+    case .ranksDiverged(let step):
+      return "the ranks' parameters differ after step \(step): every rank must run the same plugin, settings and model "
+        + "(and the same nclhost build); nothing from this step was saved"
     case .runExists(let path, let files):
       return "\(path) already holds a run (\(files.joined(separator: ", "))): --resume continues it, "
         + "--overwrite replaces it with a new one; or choose another output folder"

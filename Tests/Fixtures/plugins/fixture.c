@@ -13,7 +13,7 @@
 enum { P_MODE, P_DATA, P_SCALE, P_HORIZON, P_COUNT };
 
 static const ncl_param_info_t params[P_COUNT] = {
-  {sizeof(ncl_param_info_t), "mode", NCL_PARAM_CHOICE, "ok", 0, -1, "ok|crash|nan|stale_handle|fail_create|crash_create|crash_evaluate", "behaviour under test"},
+  {sizeof(ncl_param_info_t), "mode", NCL_PARAM_CHOICE, "ok", 0, -1, "ok|crash|nan|stale_handle|fail_create|crash_create|crash_evaluate|crash_rank1|nan_rank1", "behaviour under test"},
   {sizeof(ncl_param_info_t), "data", NCL_PARAM_PATH, "", 0, -1, NULL, "optional file of numbers, one per line"},
   {sizeof(ncl_param_info_t), "scale", NCL_PARAM_FLOAT, "1", 0.1, 10, NULL, "standard deviation of the target"},
   {sizeof(ncl_param_info_t), "horizon", NCL_PARAM_FLOAT, "0", 0, 1000, NULL, "time horizon [0, horizon] (0: the default [0, 1])"},
@@ -32,11 +32,18 @@ typedef struct {
 static int *volatile nowhere = NULL;
 static void crash(void) { *nowhere = 1; }
 
+/* Under Open MPI's mpirun: whether this process is rank 1 (the *_rank1 modes fail there only). */
+static int is_rank1(void) {
+  const char *rank = getenv("OMPI_COMM_WORLD_RANK");
+  return rank != NULL && strcmp(rank, "1") == 0;
+}
+
 static ncl_status_t loss(const ncl_objective_t *self, const ncl_host_t *host, const ncl_step_info_t *step,
                          ncl_tensor_t **out, char *err, size_t err_cap) {
   state_t *s = self->ctx;
   const ncl_host_api_t *api = host->api;
   if (strcmp(s->mode, "crash") == 0 && step->step == 3) crash();
+  if (strcmp(s->mode, "crash_rank1") == 0 && step->step == 3 && is_rank1()) crash();
   if (strcmp(s->mode, "stale_handle") == 0 && s->kept != NULL) {
     *out = api->unary(host, NCL_OP_EXP, s->kept);
     if (*out == NULL) {
@@ -50,6 +57,7 @@ static ncl_status_t loss(const ncl_objective_t *self, const ncl_host_t *host, co
   ncl_tensor_t *t = api->uniform(host, shape, 2, 0, 1);
   ncl_tensor_t *nll = api->affine(host, api->reduce(host, NCL_REDUCE_MEAN, api->field(host, NCL_FIELD_LOG_DENSITY, t, x), NCL_ALL_AXES, 0), -1, 0);
   if (strcmp(s->mode, "nan") == 0 && step->step >= 4) nll = api->affine(host, nll, NAN, 0);
+  if (strcmp(s->mode, "nan_rank1") == 0 && step->step >= 4 && is_rank1()) nll = api->affine(host, nll, NAN, 0);
   if (strcmp(s->mode, "stale_handle") == 0) s->kept = nll;
   api->report(host, "nll", nll);
   api->report(host, "total_steps", api->full(host, (double)step->total_steps, NULL, 0));

@@ -54,7 +54,7 @@ final class NCLHostCommandTests: XCTestCase {
     func row(_ name: String) -> [String] {
       lines.first { $0.hasPrefix("  \(name) ") }.map { $0.split(separator: " ").map(String.init) } ?? []
     }
-    XCTAssertEqual(row("mode").prefix(3), ["mode", "ok|crash|nan|stale_handle|fail_create|crash_create|crash_evaluate", "ok"], result.stdout)
+    XCTAssertEqual(row("mode").prefix(3), ["mode", "ok|crash|nan|stale_handle|fail_create|crash_create|crash_evaluate|crash_rank1|nan_rank1", "ok"], result.stdout)
     XCTAssertEqual(row("data").prefix(3), ["data", "path", "\"\""], result.stdout)
     XCTAssertEqual(row("scale").prefix(5), ["scale", "float", "[0.1,", "10]", "1"], result.stdout)
     XCTAssertTrue(row("scale").joined(separator: " ").hasSuffix("standard deviation of the target"), result.stdout)
@@ -609,12 +609,18 @@ final class NCLHostCommandTests: XCTestCase {
   }
 
   /// Runs nclhost with `arguments`, stdout and stderr captured separately, at a fixed 80-column
-  /// width and without $NCL_PLUGIN_PATH; kills it after `timeout` seconds.
-  func nclhost(_ arguments: [String], timeout: TimeInterval = 120) throws -> Result {
+  /// width and without $NCL_PLUGIN_PATH; kills it after `timeout` seconds. `launcher`: a command
+  /// that starts nclhost (its path is appended to it), such as mpirun and its options.
+  func nclhost(_ arguments: [String], timeout: TimeInterval = 120, launcher: [String] = [], environment extra: [String: String] = [:]) throws -> Result {
     let process = Process()
-    process.executableURL = try Self.binary()
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
+    if let command = launcher.first {
+      process.executableURL = URL(fileURLWithPath: command)
+      process.arguments = launcher.dropFirst() + [try Self.binary().path] + arguments
+    } else {
+      process.executableURL = try Self.binary()
+      process.arguments = arguments
+    }
+    var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
     environment["COLUMNS"] = "80"
     environment["NCL_PLUGIN_PATH"] = nil
     process.environment = environment
@@ -642,7 +648,7 @@ final class NCLHostCommandTests: XCTestCase {
     watchdog.cancel()
 
     let result = Result(
-      command: "nclhost " + arguments.joined(separator: " "),
+      command: (launcher + ["nclhost"] + arguments).joined(separator: " "),
       stdout: String(decoding: outputData, as: UTF8.self), stderr: String(decoding: errorData.data, as: UTF8.self),
       status: process.terminationStatus, reason: process.terminationReason)
     if killed.isSet { XCTFail("timed out after \(timeout) s; \(result.summary)") }
@@ -753,7 +759,10 @@ final class NCLHostCommandTests: XCTestCase {
     replaces it. Ctrl-C stops after the current step and writes a checkpoint;
     continue with the same command and --resume (which reuses the checkpoint's
     model, so model options are ignored). A NaN or infinite loss stops training and
-    keeps the last good checkpoint.
+    keeps the last good checkpoint. Under `mpirun -np N` the run is data-parallel
+    over N processes, each drawing --set batch (the plugin's batch) per step; `kill
+    -USR1` of mpirun stops it with a checkpoint, which resumes with any number of
+    processes (docs/distributed.md).
 
     USAGE: nclhost run [<options>] <plugin>
 
