@@ -34,6 +34,7 @@ final class MeanFieldPluginTests: XCTestCase {
   /// Tiny models and metrics: the tests check that things run and hold, not how well they train.
   static let tiny: [(key: String, value: String)] = [
     ("model_size", "small"), ("batch", "16"), ("eval_samples", "40"), ("eval_times", "3"), ("eval_paths", "20"), ("eval_steps", "6"),
+    ("eval_floors", "true"),
   ]
 
   // MARK: - Descriptor and parameters

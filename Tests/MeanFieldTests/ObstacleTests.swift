@@ -23,13 +23,13 @@ final class ObstacleTests: XCTestCase {
     XCTAssertTrue(CrowdTask.make(.opinion).obstacles.isEmpty)
   }
 
-  /// The barrier is ln 2 on the boundary, above it exactly where the indicator is 1, decreasing
-  /// along the outward normal, vanishing a few widths outside and growing like depth / width inside;
+  /// The barrier is width ln 2 on the boundary, above it exactly where the indicator is 1, decreasing
+  /// along the outward normal, vanishing a few widths outside and growing like the depth inside;
   /// the signed distance has slope |grad q| / sqrt(|grad q|^2 + 1) across the boundary.
   func testBarrierAgainstIndicator() {
     let width = 0.1
     let disc = Obstacle.disc(center: (6, 6), radius: 1.5)
-    XCTAssertEqual(disc.barrier(7.5, 6, width: width), log(2), accuracy: 1e-12)
+    XCTAssertEqual(disc.barrier(7.5, 6, width: width), width * log(2), accuracy: 1e-12)
     XCTAssertEqual(disc.signedDistance(7.5 + 1e-4, 6) / 1e-4, 3 / 10.0.squareRoot(), accuracy: 1e-3)
     var random = SeededGenerator(seed: 3)
     for task in [CrowdTask.make(.gmm), .make(.vNeck), .make(.sTunnel)] {
@@ -37,10 +37,10 @@ final class ObstacleTests: XCTestCase {
         let x = 30 * random.nextUniform() - 15, y = 30 * random.nextUniform() - 15
         for o in task.obstacles {
           let b = o.barrier(x, y, width: width)
-          XCTAssertEqual(b > log(2), o.contains(x, y), "\(task.kind) (\(x), \(y)): barrier \(b)")
+          XCTAssertEqual(b > width * log(2), o.contains(x, y), "\(task.kind) (\(x), \(y)): barrier \(b)")
           let d = o.signedDistance(x, y)
-          if d > 5 * width { XCTAssertLessThan(b, exp(-4.9)) }
-          if d < -5 * width { XCTAssertEqual(b, -d / width, accuracy: 0.01 * (-d / width)) }
+          if d > 5 * width { XCTAssertLessThan(b, width * exp(-4.9)) }
+          if d < -5 * width { XCTAssertEqual(b, -d, accuracy: 0.01 * -d) }
         }
       }
     }

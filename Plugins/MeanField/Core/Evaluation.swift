@@ -22,8 +22,9 @@ struct Evaluation {
     let target = task.target.sample(n, using: &random), reference = task.target.sample(n, using: &random)
     let atEnd = try samples(time: horizon, count: n)
     m["w2_final"] = Assignment.wasserstein(atEnd, target, dimension: d, p: 2)
-    // What two samples of the target law alone give (the W2 of a perfect model).
-    m["w2_final_floor"] = Assignment.wasserstein(reference, target, dimension: d, p: 2)
+    // What two samples of the target law alone give (the W2 of a perfect model); each assignment
+    // takes seconds at n = 2000, so only on request.
+    if settings.evalFloors { m["w2_final_floor"] = Assignment.wasserstein(reference, target, dimension: d, p: 2) }
     if task.target.components.count > 1 {
       // Two samples of DeepGSB's ring differ in how many points each mode holds (about sqrt(n / 8)),
       // which alone costs W2 ~ 1.5 at n = 2000: report the modes' weights apart, and W2 to a target
@@ -32,7 +33,7 @@ struct Evaluation {
       m["mode_weight_error"] = weightError
       let matched = stratifiedTarget(counts: counts, using: &random), reference = stratifiedTarget(counts: counts, using: &random)
       m["w2_final_matched_modes"] = Assignment.wasserstein(atEnd, matched, dimension: d, p: 2)
-      m["w2_final_matched_modes_floor"] = Assignment.wasserstein(reference, matched, dimension: d, p: 2)
+      if settings.evalFloors { m["w2_final_matched_modes_floor"] = Assignment.wasserstein(reference, matched, dimension: d, p: 2) }
     }
     let initial = task.initial.sample(n, using: &random)
     m["w2_initial"] = Assignment.wasserstein(try samples(time: 0, count: n), initial, dimension: d, p: 2)
@@ -109,8 +110,8 @@ struct Evaluation {
 
   /// The costs of the model's path, each int_0^T E_{rho_t}[...] dt on eval_samples exact samples at
   /// stratified times: control |u - b|^2 / (2 sigma^2), entropy, congestion, interaction, the hard
-  /// obstacle cost 1500 * indicator (DeepGSB's), and the weighted total of the training objective
-  /// (with the hard indicator in place of the barrier; the likelihood terms are not included).
+  /// obstacle cost 1500 * indicator (DeepGSB's), and the weighted sum of the control and mean-field
+  /// costs (the objective without its obstacle and likelihood terms).
   func costs() throws -> [String: Double] {
     let n = settings.evalSamples - settings.evalSamples % 2, horizon = task.horizon
     return try host.withScope {
@@ -132,9 +133,8 @@ struct Evaluation {
       }
       c["interaction_cost"] = horizon * k / Double(n / 2)
       if task.hasObstacles { c["obstacle_cost_hard"] = horizon * 1500 * insideFraction(points) }
-      c["objective_cost"] = c["control_cost"]! + settings.entropyWeight * c["entropy_cost"]!
+      c["objective_cost"] = settings.controlWeight * c["control_cost"]! + settings.entropyWeight * c["entropy_cost"]!
         + settings.congestionWeight * c["congestion_cost"]! + settings.interactionWeight * c["interaction_cost"]!
-        + (settings.obstacleWeight > 0 ? (c["obstacle_cost_hard"] ?? 0) * settings.obstacleWeight / 1500 : 0)
       return c
     }
   }

@@ -9,7 +9,7 @@ import NCLSupport
 ///
 ///   L = int_0^T E_{rho_t}[ |u - b|^2 / (2 sigma^2) + w_obs B(x) + w_H log rho_t(x) + w_C rho_t(x) ] dt
 ///       + w_K int_0^T E_{x, y ~ rho_t} 2 / (1 + |x - y|^2) dt
-///       + marginal_weight ( -E_{p0} log rho_0 - E_{p1} log rho_T ),
+///       + marginal_weight ( -E_{p0} log rho_0 - E_{p1} log rho_T + KL(rho_0 || p0) + KL(rho_T || p1) ),
 ///
 /// B the smooth obstacle barrier. rho_t is exact, so the entropy and congestion terms are
 /// functions of the model's log-density at its own exact samples.
@@ -82,6 +82,18 @@ public final class MeanField: ObjectiveImplementation {
     return -host.field(.logDensity, t: host.full(time, shape: [count, 1]), x: points).mean()
   }
 
+  /// KL(rho_t || law) = E_{rho_t}[log rho_t - log law] on `count` samples of the model at `time`
+  /// (pathwise or score function, as the running cost): mode-seeking, so unlike the likelihood it
+  /// charges mass that rho_t puts where the law has none (a path that leaves part of the crowd
+  /// behind, say).
+  func reverseKL(host: PluginHost, law: GaussianMixture, time: Double, count: Int) throws -> PluginTensor {
+    let t = host.full(time, shape: [count, 1])
+    let x = try (settings.estimator == .reparameterized ? host.sampleReparameterized(t: t) : host.sample(t: t)).checked("sampling rho at \(time)")
+    let logRho = host.field(.logDensity, t: t, x: x)
+    let h = logRho - MeanFieldTerms.logDensity(of: law, at: x, host: host)
+    return settings.estimator == .score ? h.scoreFunctionMean(logDensity: logRho) : h.mean()
+  }
+
   // MARK: - Loss
 
   public func loss(host: PluginHost, step: StepInfo) throws -> PluginTensor {
@@ -97,7 +109,7 @@ public final class MeanField: ObjectiveImplementation {
     }
     var terms: [(String, PluginTensor, Double)] = [("control", expectation(parts.control, logDensity: logRho), settings.controlWeight)]
     if let barrier = parts.barrier, settings.obstacleWeight > 0 {
-      terms.append(("obstacle", expectation(barrier, logDensity: logRho), settings.obstacleWeight))
+      terms.append(("obstacle", expectation(barrier, logDensity: logRho), settings.obstacleWeight(at: step)))
     }
     if settings.entropyWeight > 0 { terms.append(("entropy", expectation(logRho, logDensity: logRho), settings.entropyWeight)) }
     if settings.congestionWeight > 0 {
@@ -110,6 +122,13 @@ public final class MeanField: ObjectiveImplementation {
     let nll0 = try negativeLogLikelihood(host: host, law: task.initial, time: 0, count: n)
     let nll1 = try negativeLogLikelihood(host: host, law: task.target, time: horizon, count: n)
     var total = settings.marginalWeight * (nll0 + nll1)
+    if settings.reverseKL {
+      let kl0 = try reverseKL(host: host, law: task.initial, time: 0, count: m)
+      let kl1 = try reverseKL(host: host, law: task.target, time: horizon, count: m)
+      host.report("reverse_kl0", kl0)
+      host.report("reverse_kl1", kl1)
+      total = total + settings.marginalWeight * (kl0 + kl1)
+    }
     for (name, value, weight) in terms {
       host.report(name, value)
       total = total + weight * value

@@ -44,11 +44,12 @@ public struct Obstacle: Sendable, Equatable {
     return constraint(x, y) / (gx * gx + gy * gy + 1).squareRoot()
   }
 
-  /// The smooth barrier softplus(-d / width) at (x, y), d the signed distance: linear in the depth
-  /// inside (so mass deep inside is pushed out too), ln 2 on the boundary, exp(-d / width) outside.
+  /// The smooth barrier width * softplus(-d / width) at (x, y), d the signed distance: the depth
+  /// inside smoothed over `width` (so mass deep inside is pushed out too, with slope 1), width ln 2
+  /// on the boundary, width exp(-d / width) outside.
   public func barrier(_ x: Double, _ y: Double, width: Double) -> Double {
     let z = -signedDistance(x, y) / width
-    return z > 30 ? z : log1p(exp(z))
+    return width * (z > 30 ? z : log1p(exp(z)))
   }
 
   /// The barrier's gradient with respect to (x, y).
@@ -60,7 +61,7 @@ public struct Obstacle: Sendable, Equatable {
     let ddx = gx / norm - q * (gx * 2 * a) / (norm * norm * norm)
     let ddy = gy / norm - q * (gy * 2 * b) / (norm * norm * norm)
     let z = -(q / norm) / width
-    let slope = -1 / (1 + exp(-z)) / width
+    let slope = -1 / (1 + exp(-z))
     return (slope * ddx, slope * ddy)
   }
 }

@@ -1,5 +1,5 @@
 // Pictures of a 2-D run, written at evaluation when plots=DIR is set:
-//   density.png  rho_t at five times (viridis, each panel scaled to its own maximum), obstacles in
+//   density.png  rho_t at five times (viridis on sqrt(rho_t / max rho_t), so thin tails show), obstacles in
 //                grey, and SDE paths of the learned drift from p0 up to that time (white), their
 //                current points (red).
 // Drawn on NCLSupport's canvas.
@@ -58,7 +58,7 @@ struct Pictures {
       for row in 0..<Self.grid {
         for col in 0..<Self.grid {
           let k = row * Self.grid + col
-          var color = Colormap.viridis(exp(logRho[k] - top))
+          var color = Colormap.viridis(exp((logRho[k] - top) / 2))
           if task.insideObstacle(points[2 * k], points[2 * k + 1]) { color = color.mixed(with: RGBColor(150, 150, 150), fraction: 0.8) }
           let x0 = left + Int((Double(col) * cell).rounded()), x1 = left + Int((Double(col + 1) * cell).rounded())
           let y0 = Self.header + Int((Double(row) * cell).rounded()), y1 = Self.header + Int((Double(row + 1) * cell).rounded())

@@ -33,9 +33,13 @@ struct Settings {
     .string("congestion_weight", default: "", help: "weight of int E_{x ~ rho_t} rho_t(x) dt (empty: the task's, 0)"),
     .string("interaction_weight", default: "", help: "weight of int E_{x, y ~ rho_t} 2 / (1 + |x - y|^2) dt (empty: the task's: s-tunnel 0.5, else 0)"),
     .float("control_weight", default: 1, range: 0...1e6, help: "weight of the control cost (1; 0 leaves the mean-field terms alone, for checks)"),
-    .float("obstacle_weight", default: 1500, range: 0...1e7, help: "weight of the smooth obstacle barrier (DeepGSB's indicator cost is 1500)"),
-    .float("barrier_width", default: 0.1, range: 1e-4...10, help: "width of the barrier softplus(-d / width), d the signed distance to an obstacle"),
+    .float("obstacle_weight", default: 1500, range: 0...1e7, help: "weight of the smooth obstacle barrier, per unit of depth (DeepGSB's indicator cost is 1500)"),
+    .float("obstacle_warmup", default: 0.2, range: 0...1,
+           help: "fraction of the run over which the obstacle weight ramps up from 0 (the marginals are fitted first; 0: full weight from the start)"),
+    .float("barrier_width", default: 0.1, range: 1e-4...10, help: "width of the barrier width * softplus(-d / width) (the depth inside, smoothed), d the signed distance to an obstacle"),
     .float("marginal_weight", default: 50, range: 1e-6...1e6, help: "weight of the likelihood terms -E_{p0} log rho_0 - E_{p1} log rho_T"),
+    .bool("reverse_kl", default: true,
+          help: "add KL(rho_0 || p0) + KL(rho_T || p1) (weight marginal_weight) to the likelihoods: the likelihood alone is mass-covering and lets the path leave part of the mass behind"),
     .choice("estimator", Estimator.allCases.map(\.rawValue), default: "reparameterized",
             help: "gradient of expectations under rho_t: reparameterized (pathwise, total derivative) or score (score function)"),
     .int("batch", default: 256, range: 8...1_000_000, help: "points per expectation per step (half as many times, two points each)"),
@@ -47,18 +51,21 @@ struct Settings {
     .int("eval_times", default: 50, range: 2...10_000, help: "times in [0, T] at which the mass inside obstacles is read"),
     .int("eval_paths", default: 2000, range: 10...1_000_000, help: "paths of the learned SDE from p0 in the metrics"),
     .int("eval_steps", default: 0, range: 0...1_000_000, help: "Euler-Maruyama steps of those paths (0: 100 per unit of time, DeepGSB's)"),
+    .bool("eval_floors", default: false, help: "also report the W2 that two samples of the target law give (the floor of a perfect model; slow: one more assignment each)"),
     .string("plots", default: "", help: "d = 2: a directory for pictures (density and paths over time, obstacles drawn), written at evaluation"),
   ]
 
   let task: CrowdTask
   let sigma: Double
   let entropyWeight, congestionWeight, interactionWeight: Double
-  let controlWeight, obstacleWeight, barrierWidth, marginalWeight: Double
+  let controlWeight, obstacleWeight, obstacleWarmup, barrierWidth, marginalWeight: Double
   let estimator: Estimator
   let batch, evalSamples, evalTimes, evalPaths, evalSteps: Int
   let modelSize: ModelSize
   let flux: FluxChoice
   let plots: String
+  let evalFloors: Bool
+  let reverseKL: Bool
 
   init(_ p: ParameterValues) throws {
     let kind: TaskKind = try p.choice("task")
@@ -83,6 +90,7 @@ struct Settings {
     interactionWeight = try optional("interaction_weight", task.interactionWeight)
     controlWeight = try p.double("control_weight")
     obstacleWeight = try p.double("obstacle_weight")
+    obstacleWarmup = try p.double("obstacle_warmup")
     barrierWidth = try p.double("barrier_width")
     marginalWeight = try p.double("marginal_weight")
     estimator = try p.choice("estimator")
@@ -96,8 +104,18 @@ struct Settings {
     modelSize = try p.choice("model_size")
     flux = try p.choice("flux")
     plots = try p.string("plots")
+    evalFloors = try p.bool("eval_floors")
+    reverseKL = try p.bool("reverse_kl")
     if !plots.isEmpty && task.dimension != 2 {
       throw ObjectiveError.invalidArgument("plots=\(plots): pictures are drawn for d = 2 only (task=\(kind.rawValue) has d = \(task.dimension))")
     }
+  }
+}
+
+extension Settings {
+  /// The obstacle weight at `step`: ramped linearly over the first obstacle_warmup of the run.
+  func obstacleWeight(at step: StepInfo) -> Double {
+    guard obstacleWarmup > 0, step.totalSteps > 0 else { return obstacleWeight }
+    return obstacleWeight * min(1, Double(step.step) / (obstacleWarmup * Double(step.totalSteps)))
   }
 }
