@@ -124,14 +124,9 @@ struct Evaluation {
       c["control_cost"] = horizon * (try parts.control.mean().scalar())
       c["entropy_cost"] = horizon * logRho.reduce(0, +) / Double(n)
       c["congestion_cost"] = horizon * logRho.reduce(0) { $0 + exp($1) } / Double(n)
-      let points = try x.values(), d = task.dimension
-      var k = 0.0
-      for i in 0..<(n / 2) {
-        var s = 0.0
-        for j in 0..<d { let e = points[i * d + j] - points[(i + n / 2) * d + j]; s += e * e }
-        k += 2 / (1 + s)
-      }
-      c["interaction_cost"] = horizon * k / Double(n / 2)
+      let points = try x.values()
+      let kernel = MeanFieldTerms.interactionKernel(x.slice(axis: 0, 0..<(n / 2)), x.slice(axis: 0, (n / 2)..<n))
+      c["interaction_cost"] = horizon * (try kernel.mean().scalar())
       if task.hasObstacles { c["obstacle_cost_hard"] = horizon * 1500 * insideFraction(points) }
       c["objective_cost"] = settings.controlWeight * c["control_cost"]! + settings.entropyWeight * c["entropy_cost"]!
         + settings.congestionWeight * c["congestion_cost"]! + settings.interactionWeight * c["interaction_cost"]!
