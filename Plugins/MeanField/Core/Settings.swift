@@ -37,7 +37,7 @@ struct Settings {
     .float("obstacle_warmup", default: 0.2, range: 0...1,
            help: "fraction of the run over which the obstacle weight ramps up from 0 (the marginals are fitted first; 0: full weight from the start)"),
     .float("barrier_width", default: 0.1, range: 1e-4...10, help: "width of the barrier width * softplus(-d / width) (the depth inside, smoothed), d the signed distance to an obstacle"),
-    .float("marginal_weight", default: 50, range: 1e-6...1e6, help: "weight of the likelihood terms -E_{p0} log rho_0 - E_{p1} log rho_T"),
+    .float("marginal_weight", default: 50, range: 1e-6...1e6, help: "weight of the marginal terms -E_{p0} log rho_0 - E_{p1} log rho_T (+ the reverse KLs, see reverse_kl)"),
     .bool("reverse_kl", default: true,
           help: "add KL(rho_0 || p0) + KL(rho_T || p1) (weight marginal_weight) to the likelihoods: the likelihood alone is mass-covering and lets the path leave part of the mass behind"),
     .choice("estimator", Estimator.allCases.map(\.rawValue), default: "reparameterized",
