@@ -22,6 +22,7 @@ let package = Package(
     .library(name: "DynamicalOT", type: .dynamic, targets: ["DynamicalOT"]),
     .library(name: "PointProcess", type: .dynamic, targets: ["PointProcess"]),
     .library(name: "SOC", type: .dynamic, targets: ["SOC"]),
+    .library(name: "MeanField", type: .dynamic, targets: ["MeanField"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -90,6 +91,9 @@ let package = Package(
     // SOC: the objective and exact solutions in SOCCore (linked by the tests), the entry point in SOC.
     .target(name: "SOCCore", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/SOC/Core"),
     .target(name: "SOC", dependencies: ["SOCCore", "NCLPluginKit", "NCLPluginAPI"], path: "Plugins/SOC/Entry"),
+    // MeanField: the objective, tasks and metrics in MeanFieldCore (linked by the tests), the entry point in MeanField.
+    .target(name: "MeanFieldCore", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/MeanField/Core"),
+    .target(name: "MeanField", dependencies: ["MeanFieldCore", "NCLPluginKit", "NCLPluginAPI"], path: "Plugins/MeanField/Entry"),
 
     // MARK: - Benchmarks
     // `ncl-bench`: speed of the engine and of the reference OT step; uses NCLHost.
@@ -106,6 +110,8 @@ let package = Package(
                 path: "Tests/PointProcessTests"),
     // Unit tests of the exact solutions (@testable) and the built libSOC.so through the real loader.
     .testTarget(name: "SOCTests", dependencies: ["SOCCore", "NCLHost", "_NCLTestSupport"], path: "Tests/SOCTests"),
+    // Unit tests of the obstacles and mean-field terms (@testable) and the built libMeanField.so through the real loader.
+    .testTarget(name: "MeanFieldTests", dependencies: ["MeanFieldCore", "NCLHost", "_NCLTestSupport"], path: "Tests/MeanFieldTests"),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,74 @@
+// The built-in tasks: DeepGSB's crowd-navigation and opinion-dynamics settings.
+import NCLSupport
+
+/// The `task` parameter's choices.
+public enum TaskKind: String, CaseIterable, Sendable {
+  case gmm, vNeck = "v-neck", sTunnel = "s-tunnel", opinion, opinionHigh = "opinion-high"
+}
+
+/// One mean-field control problem: move the law p_0 at t = 0 to p_1 at t = T under
+/// dX = u dt + sigma dW, paying |u - b|^2 / (2 sigma^2), the obstacles and the mean-field terms.
+/// Settings of ghliu/DeepGSB (`configs/`, `mfg/constraint.py`, `mfg/state_cost.py`, `run.sh`).
+public struct CrowdTask: Sendable {
+  public let kind: TaskKind
+  public let dimension: Int
+  public let horizon: Double
+  public let sigma: Double
+  public let initial: GaussianMixture
+  public let target: GaussianMixture
+  public let obstacles: [Obstacle]
+  /// DeepGSB's `MF_cost` of the task, on the term it uses.
+  public let entropyWeight, congestionWeight, interactionWeight: Double
+  /// The polarizing drift (opinion tasks), else nil (b = 0).
+  public let opinion: OpinionDrift?
+  /// The data map: the model sees (x - shift) / scale, coordinates of unit order along the whole path.
+  public let shift, scale: [Double]
+
+  public var hasObstacles: Bool { !obstacles.isEmpty }
+
+  /// The task; `dimension` only for opinion-high (0: 100).
+  public static func make(_ kind: TaskKind, dimension requested: Int = 0) -> CrowdTask {
+    switch kind {
+    case .gmm:
+      // N(0, I) to the ring of 8 unit Gaussians of radius 16, around three discs of radius 1.5.
+      return CrowdTask(
+        kind: kind, dimension: 2, horizon: 1, sigma: 1,
+        initial: GaussianMixture(mean: [0, 0], std: [1, 1]), target: .ring(count: 8, radius: 16, std: 1),
+        obstacles: [(6.0, 6.0), (6, -6), (-6, -6)].map { Obstacle.disc(center: $0, radius: 1.5) },
+        entropyWeight: 0, congestionWeight: 0, interactionWeight: 0, opinion: nil, shift: [0, 0], scale: [8, 8])
+    case .vNeck:
+      // N((-7, 0), 0.2 I) to N((7, 0), 0.2 I) through the neck between the walls 5 x^2 - y^2 < -0.36; entropy, MF_cost 3.
+      let s = 0.2.squareRoot()
+      return CrowdTask(
+        kind: kind, dimension: 2, horizon: 2, sigma: 1,
+        initial: GaussianMixture(mean: [-7, 0], std: [s, s]), target: GaussianMixture(mean: [7, 0], std: [s, s]),
+        obstacles: [Obstacle(a: 5, b: -1, c: -0.36)],
+        entropyWeight: 3, congestionWeight: 0, interactionWeight: 0, opinion: nil, shift: [0, 0], scale: [4, 1.5])
+    case .sTunnel:
+      // N((-11, -1), 0.5 I) to N((11, 1), 0.5 I) around the ellipses 20 (x -+ 5)^2 + (y -+ 6)^2 < 90;
+      // DeepGSB's congestion is the kernel form E_y 2 / (1 + |x - y|^2), MF_cost 0.5.
+      let s = 0.5.squareRoot()
+      return CrowdTask(
+        kind: kind, dimension: 2, horizon: 3, sigma: 1,
+        initial: GaussianMixture(mean: [-11, -1], std: [s, s]), target: GaussianMixture(mean: [11, 1], std: [s, s]),
+        obstacles: [Obstacle(a: 20, b: 1, c: 90, center: (5, 6)), Obstacle(a: 20, b: 1, c: 90, center: (-5, -6))],
+        entropyWeight: 0, congestionWeight: 0, interactionWeight: 0.5, opinion: nil, shift: [0, 0], scale: [6, 4])
+    case .opinion, .opinionHigh:
+      // Polarizing opinions: N(0, diag(0.5, 0.25)) (d = 2) or N(0, diag(4, 0.25, ...)) (DeepGSB's d = 1000)
+      // to N(0, 3 I); sigma 0.1 (d = 2) or 0.5; entropy, MF_cost 1; T = 3.
+      let d = kind == .opinion ? 2 : (requested > 0 ? requested : 100)
+      var std0 = [Double](repeating: 0.5, count: d)
+      std0[0] = (kind == .opinion ? 0.5 : 4.0).squareRoot()
+      return CrowdTask(
+        kind: kind, dimension: d, horizon: 3, sigma: kind == .opinion ? 0.1 : 0.5,
+        initial: GaussianMixture(mean: [Double](repeating: 0, count: d), std: std0),
+        target: GaussianMixture(mean: [Double](repeating: 0, count: d), std: [Double](repeating: 3.0.squareRoot(), count: d)),
+        obstacles: [], entropyWeight: 1, congestionWeight: 0, interactionWeight: 0,
+        opinion: OpinionDrift(dimension: d, horizon: 3, strength: kind == .opinion ? 1 : 6),
+        shift: [Double](repeating: 0, count: d), scale: [Double](repeating: 1.5, count: d))
+    }
+  }
+
+  /// Whether (x, y) lies inside an obstacle (hard indicator).
+  public func insideObstacle(_ x: Double, _ y: Double) -> Bool { obstacles.contains { $0.contains(x, y) } }
+}

@@ -1,0 +1,121 @@
+// The plugin's parameters: declarations (what `nclhost info MeanField` lists) and the values they give.
+import NCLPluginKit
+
+/// How E_{x ~ rho_t}[h] is differentiated.
+enum Estimator: String, CaseIterable {
+  /// Exact samples differentiated through the sampler: the total derivative of E_{rho}[h(x; rho)]
+  /// (through the points and through rho at the points).
+  case reparameterized
+  /// Exact samples as constants, score-function gradient with a leave-one-out baseline.
+  case score
+}
+
+/// The flux construction the plugin suggests (`nclhost run --flux` overrides it).
+enum FluxChoice: String, CaseIterable {
+  case knotheRosenblatt = "knothe-rosenblatt", telescoping, `default`
+
+  func flux(dimension: Int) -> ProblemDescription.Flux {
+    switch self {
+    case .knotheRosenblatt: return .knotheRosenblatt
+    case .telescoping: return .telescoping
+    case .default: return dimension <= 2 ? .knotheRosenblatt : .telescoping
+    }
+  }
+}
+
+struct Settings {
+  static let declarations: [ParameterDeclaration] = [
+    .choice("task", TaskKind.allCases.map(\.rawValue), default: "gmm",
+            help: "gmm (obstacles), v-neck (obstacle, entropy), s-tunnel (obstacles, interaction), opinion (d = 2, polarizing drift, entropy), opinion-high (d = dimension)"),
+    .int("dimension", default: 0, range: 0...10_000, help: "opinion-high: d (0: 100); the other tasks fix d"),
+    .string("sigma", default: "", help: "noise sigma of dX = u dt + sigma dW (empty: the task's, 1 for the crowds)"),
+    .string("entropy_weight", default: "", help: "weight of int E_{rho_t} log rho_t dt (empty: the task's: v-neck 3, opinion 1, else 0)"),
+    .string("congestion_weight", default: "", help: "weight of int E_{x ~ rho_t} rho_t(x) dt (empty: the task's, 0)"),
+    .string("interaction_weight", default: "", help: "weight of int E_{x, y ~ rho_t} 2 / (1 + |x - y|^2) dt (empty: the task's: s-tunnel 0.5, else 0)"),
+    .float("control_weight", default: 1, range: 0...1e6, help: "weight of the control cost (1; 0 leaves the mean-field terms alone, for checks)"),
+    .float("obstacle_weight", default: 1500, range: 0...1e7, help: "weight of the smooth obstacle barrier, per unit of depth (DeepGSB's indicator cost is 1500)"),
+    .float("obstacle_warmup", default: 0.2, range: 0...1,
+           help: "fraction of the run over which the obstacle weight ramps up from 0 (the marginals are fitted first; 0: full weight from the start)"),
+    .float("barrier_width", default: 0.1, range: 1e-4...10, help: "width of the barrier width * softplus(-d / width) (the depth inside, smoothed), d the signed distance to an obstacle"),
+    .float("marginal_weight", default: 50, range: 1e-6...1e6, help: "weight of the marginal terms -E_{p0} log rho_0 - E_{p1} log rho_T (+ the reverse KLs, see reverse_kl)"),
+    .bool("reverse_kl", default: true,
+          help: "add KL(rho_0 || p0) + KL(rho_T || p1) (weight marginal_weight) to the likelihoods: the likelihood alone is mass-covering and lets the path leave part of the mass behind"),
+    .choice("estimator", Estimator.allCases.map(\.rawValue), default: "reparameterized",
+            help: "gradient of expectations under rho_t: reparameterized (pathwise, total derivative) or score (score function)"),
+    .int("batch", default: 256, range: 8...1_000_000, help: "points per expectation per step (half as many times, two points each)"),
+    .choice("model_size", ModelSize.allCases.map(\.rawValue), default: "medium",
+            help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128); nclhost options override"),
+    .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "default",
+            help: "suggested flux: knothe-rosenblatt, telescoping, default (knothe-rosenblatt for d <= 2, else telescoping)"),
+    .int("eval_samples", default: 2000, range: 10...1_000_000, help: "points of the W2 (exact assignment) and of each time's obstacle test"),
+    .int("eval_times", default: 50, range: 2...10_000, help: "times in [0, T] at which the mass inside obstacles is read"),
+    .int("eval_paths", default: 2000, range: 10...1_000_000, help: "paths of the learned SDE from p0 in the metrics"),
+    .int("eval_steps", default: 0, range: 0...1_000_000, help: "Euler-Maruyama steps of those paths (0: 100 per unit of time, DeepGSB's)"),
+    .bool("eval_floors", default: false, help: "also report the W2 that two samples of the target law give (the floor of a perfect model; slow: one more assignment each)"),
+    .string("plots", default: "", help: "d = 2: a directory for pictures (density and paths over time, obstacles drawn), written at evaluation"),
+  ]
+
+  let task: CrowdTask
+  let sigma: Double
+  let entropyWeight, congestionWeight, interactionWeight: Double
+  let controlWeight, obstacleWeight, obstacleWarmup, barrierWidth, marginalWeight: Double
+  let estimator: Estimator
+  let batch, evalSamples, evalTimes, evalPaths, evalSteps: Int
+  let modelSize: ModelSize
+  let flux: FluxChoice
+  let plots: String
+  let evalFloors: Bool
+  let reverseKL: Bool
+
+  init(_ p: ParameterValues) throws {
+    let kind: TaskKind = try p.choice("task")
+    let d = try p.int("dimension")
+    if d != 0 && kind != .opinionHigh {
+      throw ObjectiveError.invalidArgument("dimension=\(d): only task=opinion-high takes a dimension (task=\(kind.rawValue) is 2-D)")
+    }
+    if kind == .opinionHigh && d == 1 { throw ObjectiveError.invalidArgument("dimension=1: opinion-high needs d >= 2") }
+    task = CrowdTask.make(kind, dimension: d)
+    func optional(_ name: String, _ fallback: Double, positive: Bool = false) throws -> Double {
+      let values = try p.doubles(name)
+      guard let value = values.first else { return fallback }
+      guard values.count == 1 else { throw ObjectiveError.invalidArgument("\(name) takes one number, got '\(try p.string(name))'") }
+      guard value >= 0 && (!positive || value > 0) else {
+        throw ObjectiveError.invalidArgument("\(name)=\(value) must be \(positive ? "positive" : "non-negative")")
+      }
+      return value
+    }
+    sigma = try optional("sigma", task.sigma, positive: true)
+    entropyWeight = try optional("entropy_weight", task.entropyWeight)
+    congestionWeight = try optional("congestion_weight", task.congestionWeight)
+    interactionWeight = try optional("interaction_weight", task.interactionWeight)
+    controlWeight = try p.double("control_weight")
+    obstacleWeight = try p.double("obstacle_weight")
+    obstacleWarmup = try p.double("obstacle_warmup")
+    barrierWidth = try p.double("barrier_width")
+    marginalWeight = try p.double("marginal_weight")
+    estimator = try p.choice("estimator")
+    batch = try p.int("batch")
+    guard batch % 2 == 0 else { throw ObjectiveError.invalidArgument("batch=\(batch) must be even (two points per time)") }
+    evalSamples = try p.int("eval_samples")
+    evalTimes = try p.int("eval_times")
+    evalPaths = try p.int("eval_paths")
+    let steps = try p.int("eval_steps")
+    evalSteps = steps > 0 ? steps : Int((100 * task.horizon).rounded())
+    modelSize = try p.choice("model_size")
+    flux = try p.choice("flux")
+    plots = try p.string("plots")
+    evalFloors = try p.bool("eval_floors")
+    reverseKL = try p.bool("reverse_kl")
+    if !plots.isEmpty && task.dimension != 2 {
+      throw ObjectiveError.invalidArgument("plots=\(plots): pictures are drawn for d = 2 only (task=\(kind.rawValue) has d = \(task.dimension))")
+    }
+  }
+}
+
+extension Settings {
+  /// The obstacle weight at `step`: ramped linearly over the first obstacle_warmup of the run.
+  func obstacleWeight(at step: StepInfo) -> Double {
+    guard obstacleWarmup > 0, step.totalSteps > 0 else { return obstacleWeight }
+    return obstacleWeight * min(1, Double(step.step) / (obstacleWarmup * Double(step.totalSteps)))
+  }
+}

@@ -1,0 +1,97 @@
+// The MeanField plugin, loaded from the built libMeanField.so through the real loader and trained
+// through PluginObjective and the Trainer, as nclhost does.
+import XCTest
+import Foundation
+import NCLSupport
+import NCLHost
+import _NCLTestSupport
+
+final class MeanFieldPluginTests: XCTestCase {
+  static let library: Result<PluginLibrary, Error> = Result {
+    #if os(macOS)
+    let name = "libMeanField.dylib"
+    #else
+    let name = "libMeanField.so"
+    #endif
+    var candidates = [PluginDiscovery.executableDirectory, Bundle.main.bundleURL.deletingLastPathComponent().path]
+      .compactMap { $0 }.map { $0 + "/" + name }
+    candidates.append(PluginFixtures.repository.appendingPathComponent(".build/debug/\(name)").path)
+    guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+      throw NCLError.invalidArgument("\(name) was not built; looked in \(candidates). Build it with `swift build --build-tests`.")
+    }
+    return try PluginLibrary(path: path)
+  }
+
+  func objective(_ settings: [(key: String, value: String)]) throws -> PluginObjective {
+    let library = try Self.library.get()
+    return try PluginObjective(library: library, values: library.descriptor.resolve(settings))
+  }
+
+  func createError(_ settings: [(key: String, value: String)]) -> String {
+    do { _ = try objective(settings); return "no error" } catch { return "\(error)" }
+  }
+
+  /// Tiny models and metrics: the tests check that things run and hold, not how well they train.
+  static let tiny: [(key: String, value: String)] = [
+    ("model_size", "small"), ("batch", "16"), ("eval_samples", "40"), ("eval_times", "3"), ("eval_paths", "20"), ("eval_steps", "6"),
+    ("eval_floors", "true"),
+  ]
+
+  // MARK: - Descriptor and parameters
+
+  func testDescriptorProblemsAndParameterErrors() throws {
+    let d = try Self.library.get().descriptor
+    XCTAssertEqual(d.name, "MeanField")
+    XCTAssertEqual(d.parameters.first { $0.name == "task" }?.choices, ["gmm", "v-neck", "s-tunnel", "opinion", "opinion-high"])
+    let expected: [(String, Int, ClosedRange<Double>, Double)] = [
+      ("gmm", 2, 0...1, 1), ("v-neck", 2, 0...2, 1), ("s-tunnel", 2, 0...3, 1), ("opinion", 2, 0...3, 0.1), ("opinion-high", 100, 0...3, 0.5),
+    ]
+    for (task, dimension, horizon, sigma) in expected {
+      let o = try objective([("task", task)])
+      XCTAssertEqual(o.problem.dimension, dimension, task)
+      XCTAssertEqual(o.problem.horizon, horizon, task)
+      XCTAssertEqual(o.problem.noise, .constant(sigma), task)
+    }
+    XCTAssertEqual(try objective([("task", "opinion-high"), ("dimension", "7")]).problem.dimension, 7)
+    XCTAssertTrue(createError([("task", "gmm"), ("dimension", "3")]).contains("only task=opinion-high takes a dimension"))
+    XCTAssertTrue(createError([("batch", "17")]).contains("batch=17 must be even"))
+    XCTAssertTrue(createError([("sigma", "0")]).contains("sigma=0.0 must be positive"))
+    XCTAssertTrue(createError([("entropy_weight", "abc")]).contains("'abc' in 'abc' is not a finite number"))
+    XCTAssertTrue(createError([("entropy_weight", "1,2")]).contains("entropy_weight takes one number"))
+    XCTAssertTrue(createError([("task", "opinion-high"), ("plots", "/tmp/x")]).contains("pictures are drawn for d = 2 only"))
+  }
+
+  // MARK: - Training and metrics
+
+  /// Every task trains a few steps with each estimator and its metrics are finite; the obstacle
+  /// metrics exist exactly for the tasks with obstacles, as fractions.
+  func testEveryTaskTrainsAndEvaluates() throws {
+    for (task, extra) in [("gmm", []), ("v-neck", []), ("s-tunnel", []), ("opinion", []), ("opinion-high", [("dimension", "4")])] as [(String, [(key: String, value: String)])] {
+      for estimator in ["reparameterized", "score"] where task != "opinion-high" || estimator == "score" {
+        let o = try objective(Self.tiny + extra + [("task", task), ("estimator", estimator)])
+        let model = try NCLModel<Float>(configuration: o.problem.model, seed: 1)
+        let summary = try train(o, model: model, steps: 2)
+        let m = summary.evaluation
+        for key in ["w2_final", "w2_final_floor", "w2_initial", "w2_final_sde", "control_cost", "entropy_cost", "objective_cost"] {
+          XCTAssertTrue(m[key]?.isFinite ?? false, "\(task) \(estimator): \(key) = \(String(describing: m[key]))")
+        }
+        let hasObstacles = task != "opinion" && task != "opinion-high"
+        for key in ["obstacle_mass_max", "obstacle_mass_sde_max"] {
+          XCTAssertEqual(m[key] != nil, hasObstacles, "\(task): \(key)")
+          if let f = m[key] { XCTAssertTrue((0...1).contains(f), "\(task): \(key) = \(f)") }
+        }
+      }
+    }
+  }
+
+  func train(_ o: PluginObjective, model: NCLModel<Float>, steps: Int, learningRate: Double = 3e-3, seed: UInt64 = 1) throws -> TrainingSummary {
+    var trainer = TrainerConfiguration(steps: steps, learningRate: learningRate)
+    trainer.seed = seed
+    trainer.checkpointEvery = 0
+    trainer.logEvery = steps
+    let directory = PluginFixtures.directory.appendingPathComponent("meanfield-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try Trainer(model: model, objective: o, configuration: trainer, outputDirectory: directory,
+                       progress: ProgressReporter(mode: .plain, sink: { _ in })).run()
+  }
+}
