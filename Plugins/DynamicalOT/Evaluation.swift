@@ -1,5 +1,6 @@
 // The metrics of a trained DynamicalOT model.
 import NCLPluginKit
+import NCLSupport
 
 /// One evaluation: transport cost along the learned ODE, held-out NLL per marginal, W2 at the
 /// final time, the known answers of Gaussian pairs, the discrete-OT reference of toy pairs, and

@@ -826,10 +826,12 @@ final class NCLHostCommandTests: XCTestCase {
     OPTIONS:
       --source <source>       Law at t = 0. (values: 8gaussians, 2gaussians,
                               pinwheel, moons, circles, checkerboard, swissroll,
-                              ncl-8gaussians, ncl-pinwheel; default: 8gaussians)
+                              ncl-8gaussians, ncl-pinwheel, 2spirals; default:
+                              8gaussians)
       --target <target>       Law at t = 1. (values: 8gaussians, 2gaussians,
                               pinwheel, moons, circles, checkerboard, swissroll,
-                              ncl-8gaussians, ncl-pinwheel; default: 2gaussians)
+                              ncl-8gaussians, ncl-pinwheel, 2spirals; default:
+                              2gaussians)
       --batch <batch>         Samples per marginal and kinetic points per step.
                               (default: 256)
       --kinetic-weight <kinetic-weight>

@@ -1,12 +1,13 @@
-// Exact optimal assignment (Hungarian algorithm) and the Wasserstein distances it gives.
+// Exact optimal assignment (Hungarian algorithm) and the Wasserstein distances it gives
+// (DynamicalOT's metrics, GenerativeFM's minibatch-OT coupling and sample W2).
 
 /// Exact minimum-cost perfect matching between two equal-size point sets, so discrete W1 and W2
 /// between empirical measures are exact (not entropic or sliced approximations).
-enum Assignment {
+public enum Assignment {
   /// The column assigned to each row of the n x n cost matrix (row-major) minimizing the total
   /// cost: the shortest-augmenting-path Hungarian algorithm with potentials, O(n^3) time and
   /// O(n^2) memory (n = 2000: a few seconds in a release build). Every cost must be finite.
-  static func solve(cost: [Double], n: Int) -> [Int] {
+  public static func solve(cost: [Double], n: Int) -> [Int] {
     precondition(cost.count == n * n, "Assignment.solve: \(cost.count) costs for n = \(n)")
     if n == 0 { return [] }
     // 1-based rows and columns; column 0 is the virtual start of each augmenting path.
@@ -49,7 +50,7 @@ enum Assignment {
   /// Discrete Wasserstein distance W_p (p = 1 or 2) between two row-major [n, D] point sets of
   /// the same size: (min over matchings of the mean |a_i - b_sigma(i)|^p)^(1/p). Infinity when a
   /// distance is not finite (a diverged model), which the assignment could not rank.
-  static func wasserstein(_ a: [Double], _ b: [Double], dimension d: Int, p: Int) -> Double {
+  public static func wasserstein(_ a: [Double], _ b: [Double], dimension d: Int, p: Int) -> Double {
     let n = min(a.count, b.count) / d
     precondition(p == 1 || p == 2, "Assignment.wasserstein: p must be 1 or 2")
     var cost = [Double](repeating: 0, count: n * n)
