@@ -22,6 +22,7 @@ let package = Package(
     .library(name: "DynamicalOT", type: .dynamic, targets: ["DynamicalOT"]),
     .library(name: "PointProcess", type: .dynamic, targets: ["PointProcess"]),
     .library(name: "SOC", type: .dynamic, targets: ["SOC"]),
+    .library(name: "GenerativeFM", type: .dynamic, targets: ["GenerativeFM"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -90,6 +91,9 @@ let package = Package(
     // SOC: the objective and exact solutions in SOCCore (linked by the tests), the entry point in SOC.
     .target(name: "SOCCore", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/SOC/Core"),
     .target(name: "SOC", dependencies: ["SOCCore", "NCLPluginKit", "NCLPluginAPI"], path: "Plugins/SOC/Entry"),
+    // GenerativeFM: the objective, data and metrics in GenerativeFMCore (linked by the tests), the entry point in GenerativeFM.
+    .target(name: "GenerativeFMCore", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/GenerativeFM/Core"),
+    .target(name: "GenerativeFM", dependencies: ["GenerativeFMCore", "NCLPluginKit", "NCLPluginAPI"], path: "Plugins/GenerativeFM/Entry"),
 
     // MARK: - Benchmarks
     // `ncl-bench`: speed of the engine and of the reference OT step; uses NCLHost.
@@ -106,6 +110,9 @@ let package = Package(
                 path: "Tests/PointProcessTests"),
     // Unit tests of the exact solutions (@testable) and the built libSOC.so through the real loader.
     .testTarget(name: "SOCTests", dependencies: ["SOCCore", "NCLHost", "_NCLTestSupport"], path: "Tests/SOCTests"),
+    // The data sets and the flow-matching loss (@testable), the built libGenerativeFM.so through the real loader.
+    .testTarget(name: "GenerativeFMTests", dependencies: ["GenerativeFMCore", "NCLHost", "_NCLTestSupport"],
+                path: "Tests/GenerativeFMTests"),
   ],
   swiftLanguageModes: [.v5]
 )
