@@ -13,10 +13,12 @@ import NCLSupport
 /// - kl0: KL(N || rho_0), how well rho_0 holds to its standard normal (exact log N);
 /// - w2_exact / w2_ode / w2_sde: W2 (exact assignment) between eval_samples test points and the
 ///   model's samples at t = 1 drawn exactly, or by the probability-flow ODE (RK4) or the SDE with
-///   the problem's noise (Euler-Maruyama), both from N(0, I) points at t = 0;
+///   the problem's noise (Euler-Maruyama), both from N(0, I) points at t = 0, over the samples
+///   that stayed finite; diverged_ode / diverged_sde: the share that did not (absent when none);
 /// - w2_floor: the same W2 between as many training and test points (what sampling alone gives);
-/// - score_seconds_100k: wall time of log rho_1 at 100 000 points (the test points repeated)
-///   through the host's field, in chunks of 4096 (the time a user waits for that many likelihoods).
+/// - score_seconds_100k: wall time of log rho_1 at score_points points (the test points repeated)
+///   through the host's field, in chunks of 4096, per 100 000 points (what a user waits for that
+///   many likelihoods).
 struct Evaluation {
   let objective: GenerativeFM
   let host: PluginHost
@@ -47,16 +49,29 @@ struct Evaluation {
     let logNormal = (0..<n).map { i in (0..<d).reduce(-0.5 * Double(d) * log(2 * .pi)) { $0 - 0.5 * normal[i * d + $1] * normal[i * d + $1] } }
       .map { $0 - objective.scale.reduce(0) { $0 + log($1) } }
     m["kl0"] = mean(zip(logNormal, try logDensity(at: 0, of: noise)).map { $0 - $1 })
-    m["w2_exact"] = Assignment.wasserstein(try exactSamples(n), reference, dimension: d, p: 2)
-    m["w2_ode"] = Assignment.wasserstein(try pushed(noise, noise: .constant(0)), reference, dimension: d, p: 2)
-    m["w2_sde"] = Assignment.wasserstein(try pushed(noise, noise: nil), reference, dimension: d, p: 2)
+    for (name, samples) in [("exact", try exactSamples(n)), ("ode", try pushed(noise, noise: .constant(0))),
+                            ("sde", try pushed(noise, noise: nil))] {
+      let (w2, lost) = w2ToReference(samples, reference)
+      m["w2_" + name] = w2
+      if lost > 0 { m["diverged_" + name] = lost }
+    }
     m["w2_floor"] = Assignment.wasserstein(Array(data.train.prefix(n * d)), reference, dimension: d, p: 2)
-    m["score_seconds_100k"] = try scoringTime(count: 100_000)
+    if settings.scorePoints > 0 { m["score_seconds_100k"] = try scoringTime(count: settings.scorePoints) * 100_000 / Double(settings.scorePoints) }
     if !settings.plots.isEmpty { try Pictures(evaluation: self).write(to: settings.plots) }
     return m
   }
 
   // MARK: - Pieces
+
+  /// W2 between the samples whose coordinates are all finite and as many reference points, and
+  /// the share of samples that were not finite (a sampler that diverged in a tail).
+  func w2ToReference(_ samples: [Double], _ reference: [Double]) -> (w2: Double, lost: Double) {
+    let n = samples.count / d
+    let finite = (0..<n).filter { i in (0..<d).allSatisfy { samples[i * d + $0].isFinite } }
+    let kept = finite.flatMap { samples[($0 * d)..<(($0 + 1) * d)] }
+    let w2 = finite.isEmpty ? .infinity : Assignment.wasserstein(kept, Array(reference.prefix(kept.count)), dimension: d, p: 2)
+    return (w2, Double(n - finite.count) / Double(max(n, 1)))
+  }
 
   func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(max(v.count, 1)) }
 

@@ -47,6 +47,7 @@ struct Settings {
     .int("eval_samples", default: 1000, range: 10...100_000, help: "samples per W2 (exact assignment, O(n^3)) and sampler"),
     .int("eval_steps", default: 100, range: 2...100_000, help: "steps of the ODE (RK4) and SDE (Euler-Maruyama) samplers in the metrics"),
     .int("kl_samples", default: 20_000, range: 10...10_000_000, help: "fresh samples of a known density for the KL metric"),
+    .int("score_points", default: 100_000, range: 0...10_000_000, help: "points scored for the score_seconds_100k metric (0: not measured)"),
     .string("plots", default: "", help: "d = 2: a directory for pictures (samples and density at several times, the data sets), written at evaluation"),
   ]
 
@@ -54,7 +55,7 @@ struct Settings {
   let objective: ObjectiveKind
   let coupling: Coupling
   let initWeight, kineticWeight, interpolantWeight, noise: Double
-  let batch, evalSamples, evalSteps, klSamples: Int
+  let batch, evalSamples, evalSteps, klSamples, scorePoints: Int
   let modelSize: ModelSize
   let plots: String
 
@@ -83,6 +84,7 @@ struct Settings {
     evalSamples = try p.int("eval_samples")
     evalSteps = try p.int("eval_steps")
     klSamples = try p.int("kl_samples")
+    scorePoints = try p.int("score_points")
     plots = try p.string("plots")
   }
 }
