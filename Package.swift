@@ -23,6 +23,7 @@ let package = Package(
     .library(name: "PointProcess", type: .dynamic, targets: ["PointProcess"]),
     .library(name: "SOC", type: .dynamic, targets: ["SOC"]),
     .library(name: "MeanField", type: .dynamic, targets: ["MeanField"]),
+    .library(name: "GenerativeFM", type: .dynamic, targets: ["GenerativeFM"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -94,6 +95,9 @@ let package = Package(
     // MeanField: the objective, tasks and metrics in MeanFieldCore (linked by the tests), the entry point in MeanField.
     .target(name: "MeanFieldCore", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/MeanField/Core"),
     .target(name: "MeanField", dependencies: ["MeanFieldCore", "NCLPluginKit", "NCLPluginAPI"], path: "Plugins/MeanField/Entry"),
+    // GenerativeFM: the objective, data and metrics in GenerativeFMCore (linked by the tests), the entry point in GenerativeFM.
+    .target(name: "GenerativeFMCore", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/GenerativeFM/Core"),
+    .target(name: "GenerativeFM", dependencies: ["GenerativeFMCore", "NCLPluginKit", "NCLPluginAPI"], path: "Plugins/GenerativeFM/Entry"),
 
     // MARK: - Benchmarks
     // `ncl-bench`: speed of the engine and of the reference OT step; uses NCLHost.
@@ -112,6 +116,9 @@ let package = Package(
     .testTarget(name: "SOCTests", dependencies: ["SOCCore", "NCLHost", "_NCLTestSupport"], path: "Tests/SOCTests"),
     // Unit tests of the obstacles and mean-field terms (@testable) and the built libMeanField.so through the real loader.
     .testTarget(name: "MeanFieldTests", dependencies: ["MeanFieldCore", "NCLHost", "_NCLTestSupport"], path: "Tests/MeanFieldTests"),
+    // The data sets and the flow-matching loss (@testable), the built libGenerativeFM.so through the real loader.
+    .testTarget(name: "GenerativeFMTests", dependencies: ["GenerativeFMCore", "NCLHost", "_NCLTestSupport"],
+                path: "Tests/GenerativeFMTests"),
   ],
   swiftLanguageModes: [.v5]
 )

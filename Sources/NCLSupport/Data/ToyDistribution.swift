@@ -34,6 +34,8 @@ public enum ToyDistribution: String, CaseIterable, Codable, Sendable {
   /// The pinwheel of the same experiment: the 5-arm pinwheel at radius about 1 (half the scale of
   /// `pinwheel`) blurred by N(0, 0.1^2 I).
   case nclPinwheel = "ncl-pinwheel"
+  /// Two interleaved spirals (FFJORD's "2spirals": radius up to 3 turns of 1.5 pi, blurred by N(0, 0.1^2 I)).
+  case twoSpirals = "2spirals"
 
   /// Uniforms and normals one point consumes at most (draw this many per point from the host).
   public static let uniformsPerPoint = 3, normalsPerPoint = 4
@@ -84,6 +86,12 @@ public enum ToyDistribution: String, CaseIterable, Codable, Sendable {
     case .nclPinwheel:
       let (x, y) = Self.pinwheelArm(using: &g)
       return (x + 0.1 * g.nextNormal(), y + 0.1 * g.nextNormal())
+    case .twoSpirals:
+      // One uniform picks the arm and the position along it (halves of (0, 1)), so a point draws 3.
+      let u = g.nextUniform(), sign = u < 0.5 ? 1.0 : -1.0
+      let along = (u < 0.5 ? 2 * u : 2 * u - 1).squareRoot() * 3 * .pi
+      let x = -cos(along) * along + 0.5 * g.nextUniform(), y = sin(along) * along + 0.5 * g.nextUniform()
+      return (sign * x / 3 + 0.1 * g.nextNormal(), sign * y / 3 + 0.1 * g.nextNormal())
     case .swissRoll:
       let u = 1.5 * .pi * (1 + 2 * g.nextUniform())
       return (0.2 * u * cos(u) + 0.1 * g.nextNormal(), 0.2 * u * sin(u) + 0.1 * g.nextNormal())

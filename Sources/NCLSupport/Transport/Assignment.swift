@@ -1,4 +1,5 @@
-// Exact optimal assignment (Hungarian algorithm) and the Wasserstein distances it gives.
+// Exact optimal assignment (Hungarian algorithm) and the Wasserstein distances it gives
+// (DynamicalOT's metrics, GenerativeFM's minibatch-OT coupling and sample W2).
 
 /// Exact minimum-cost perfect matching between two equal-size point sets, so discrete W1 and W2
 /// between empirical measures are exact (not entropic or sliced approximations).

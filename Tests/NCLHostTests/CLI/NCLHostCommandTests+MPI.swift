@@ -85,3 +85,15 @@ extension NCLHostCommandTests {
     XCTAssertEqual(try Checkpoint.read(from: out.appendingPathComponent("checkpoint.ncl")).step, checkpoint.step + 2)
   }
 }
+
+extension NCLHostCommandTests {
+  /// The collectives training relies on, through Open MPI between two processes: each rank checks
+  /// sums, maxima and a broadcast against known values.
+  func testMPICheckFindsTheCollectivesCorrect() throws {
+    let result = try nclhost(["mpi-check", "--count", "5000"], timeout: 120, launcher: mpirun(), environment: mpiEnvironment)
+    result.assertExit(0)
+    XCTAssertTrue(result.stdout.contains("2 ranks; rank 0 on "), result.stdout)
+    XCTAssertTrue(result.stdout.contains("all-reduce of 5000 doubles"), result.stdout)
+    XCTAssertTrue(result.stdout.contains("correct on every rank"), result.stdout)
+  }
+}

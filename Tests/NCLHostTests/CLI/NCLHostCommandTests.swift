@@ -744,6 +744,8 @@ final class NCLHostCommandTests: XCTestCase {
                               over time, the velocity or flux field, and SDE paths.
       call                    Call a function a plugin exports (data generators,
                               reference solutions), typed by its declared signature.
+      mpi-check               Check the collectives of a data-parallel job: run it
+                              as `mpirun -np N nclhost mpi-check`.
 
       See 'nclhost help <subcommand>' for detailed help.
 
@@ -835,10 +837,12 @@ final class NCLHostCommandTests: XCTestCase {
     OPTIONS:
       --source <source>       Law at t = 0. (values: 8gaussians, 2gaussians,
                               pinwheel, moons, circles, checkerboard, swissroll,
-                              ncl-8gaussians, ncl-pinwheel; default: 8gaussians)
+                              ncl-8gaussians, ncl-pinwheel, 2spirals; default:
+                              8gaussians)
       --target <target>       Law at t = 1. (values: 8gaussians, 2gaussians,
                               pinwheel, moons, circles, checkerboard, swissroll,
-                              ncl-8gaussians, ncl-pinwheel; default: 2gaussians)
+                              ncl-8gaussians, ncl-pinwheel, 2spirals; default:
+                              2gaussians)
       --batch <batch>         Samples per marginal and kinetic points per step.
                               (default: 256)
       --kinetic-weight <kinetic-weight>
