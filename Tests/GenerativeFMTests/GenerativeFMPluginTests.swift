@@ -9,20 +9,7 @@ import _NCLTestSupport
 @testable import GenerativeFMCore
 
 final class GenerativeFMPluginTests: XCTestCase {
-  static let library: Result<PluginLibrary, Error> = Result {
-    #if os(macOS)
-    let name = "libGenerativeFM.dylib"
-    #else
-    let name = "libGenerativeFM.so"
-    #endif
-    var candidates = [PluginDiscovery.executableDirectory, Bundle.main.bundleURL.deletingLastPathComponent().path]
-      .compactMap { $0 }.map { $0 + "/" + name }
-    candidates.append(PluginFixtures.repository.appendingPathComponent(".build/debug/\(name)").path)
-    guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-      throw NCLError.invalidArgument("\(name) was not built; looked in \(candidates). Build it with `swift build --build-tests`.")
-    }
-    return try PluginLibrary(path: path)
-  }
+  static let library = Result { try PluginFixtures.builtPlugin("GenerativeFM") }
 
   /// Tiny and fast: a small model, small data and metrics.
   static let small: [(key: String, value: String)] = [("model_size", "small"), ("batch", "64"), ("samples", "2000"),

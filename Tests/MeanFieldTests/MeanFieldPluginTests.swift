@@ -7,20 +7,7 @@ import NCLHost
 import _NCLTestSupport
 
 final class MeanFieldPluginTests: XCTestCase {
-  static let library: Result<PluginLibrary, Error> = Result {
-    #if os(macOS)
-    let name = "libMeanField.dylib"
-    #else
-    let name = "libMeanField.so"
-    #endif
-    var candidates = [PluginDiscovery.executableDirectory, Bundle.main.bundleURL.deletingLastPathComponent().path]
-      .compactMap { $0 }.map { $0 + "/" + name }
-    candidates.append(PluginFixtures.repository.appendingPathComponent(".build/debug/\(name)").path)
-    guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-      throw NCLError.invalidArgument("\(name) was not built; looked in \(candidates). Build it with `swift build --build-tests`.")
-    }
-    return try PluginLibrary(path: path)
-  }
+  static let library = Result { try PluginFixtures.builtPlugin("MeanField") }
 
   func objective(_ settings: [(key: String, value: String)]) throws -> PluginObjective {
     let library = try Self.library.get()
