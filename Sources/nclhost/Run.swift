@@ -71,9 +71,22 @@ extension NCLHostCommand {
     func run() throws {
       if isolate && !Isolation.isChild { return try Isolation.runInChild(plugin: plugin) }
       let library = try plugins.plugin(plugin)
+      let summary = try Self.train(library: library, assignments: assignments.map { (key: $0.key, value: $0.value) },
+                                   training: training, model: model)
+      if !summary.evaluation.isEmpty {
+        print("evaluation:")
+        for (name, value) in summary.evaluation.sorted(by: { $0.key < $1.key }) { print("  \(name) = \(value)") }
+      }
+      print(String(format: "done: step %d of %d in %.1f s; checkpoint %@", summary.step, summary.totalSteps, summary.seconds, summary.checkpoint.path))
+    }
+
+    /// One run of `library` with the parameters `assignments` in `training.out` (resuming with
+    /// --resume from the checkpoint's parameters and model); shared with `nclhost sweep`.
+    static func train(library: PluginLibrary, assignments: [(key: String, value: String)], training: TrainingOptions<RunDefaults>,
+                      model: ModelOptions) throws -> TrainingSummary {
       let directory = training.directory
       let checkpoint = try directory.prepare(training.start)
-      var settings = assignments.map { (key: $0.key, value: $0.value) }
+      var settings = assignments
       if let checkpoint {
         let given = assignments.map { RunMetadata.Setting(key: $0.key, value: $0.value, spelled: "--set \($0.key)=\($0.value)") }
         settings = try RunMetadata(checkpoint.metadata)
@@ -87,12 +100,7 @@ extension NCLHostCommand {
 
       print("nclhost \(NCLVersion.string): \(library.descriptor.name) \(library.descriptor.version), D=\(objective.problem.dimension), " +
             "batch \(objective.problem.batchSize), \(initial.parameterCount) parameters, \(training.steps) steps -> \(directory.url.path)")
-      let summary = try training.train(model: initial, objective: objective, metadata: RunMetadata.make(plugin: library, values: values))
-      if !summary.evaluation.isEmpty {
-        print("evaluation:")
-        for (name, value) in summary.evaluation.sorted(by: { $0.key < $1.key }) { print("  \(name) = \(value)") }
-      }
-      print(String(format: "done: step %d of %d in %.1f s; checkpoint %@", summary.step, summary.totalSteps, summary.seconds, summary.checkpoint.path))
+      return try training.train(model: initial, objective: objective, metadata: RunMetadata.make(plugin: library, values: values))
     }
   }
 }
