@@ -242,7 +242,7 @@ final class DynamicalOTTests: XCTestCase {
       + ["data=population", "population=geodesic", "population_size=80", "batch=32", "model_size=small", "eval_samples=100",
          "assignment_samples=80", "ode_steps=5"].flatMap { ["--set", $0] }
     let log = PluginFixtures.directory.appendingPathComponent("dynamical-ot-sweep-\(UUID().uuidString).log")
-    FileManager.default.createFile(atPath: log.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
     let handle = try FileHandle(forWritingTo: log)
     process.standardOutput = handle
     process.standardError = handle
