@@ -127,6 +127,7 @@ def main():
     parser.add_argument("--points", type=int, default=2000, help="points per side of the exact assignments")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", type=int, action="append", help="leave out only this snapshot index (repeatable; default: every intermediate one)")
     parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -137,7 +138,7 @@ def main():
     print(f"{args.csv}: {len(times)} snapshots at {times}, D = {snapshots[times[0]].shape[1]}; OT-CFM sigma {args.sigma}, "
           f"{args.layers}x{args.width} SiLU, {args.steps} steps, batch {args.batch} per pair, torch {torch.__version__}")
     rows = []
-    for k in range(1, len(times) - 1):
+    for k in args.only or range(1, len(times) - 1):
         t = times[k]
         target = snapshots[t][: args.points]
         before, after = snapshots[times[k - 1]], snapshots[times[k + 1]]
