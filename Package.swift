@@ -85,8 +85,9 @@ let package = Package(
 
     // MARK: - Plugins
     // Shared libraries nclhost loads; each uses the header, NCLPluginKit and NCLSupport only.
-    .target(name: "DynamicalOT", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/DynamicalOT",
-            exclude: ["README.md", "docs"]),
+    // DynamicalOT: the objective, data and metrics in DynamicalOTCore (linked by the tests), the entry point in DynamicalOT.
+    .target(name: "DynamicalOTCore", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/DynamicalOT/Core"),
+    .target(name: "DynamicalOT", dependencies: ["DynamicalOTCore", "NCLPluginKit", "NCLPluginAPI"], path: "Plugins/DynamicalOT/Entry"),
     .target(name: "PointProcess", dependencies: ["NCLPluginKit", "NCLPluginAPI", "NCLSupport"], path: "Plugins/PointProcess",
             exclude: ["README.md", "data", "scripts", "docs"]),
     // SOC: the objective and exact solutions in SOCCore (linked by the tests), the entry point in SOC.
@@ -108,8 +109,8 @@ let package = Package(
                 path: "Tests/NCLHostTests"),
     .testTarget(name: "NCLSupportTests", dependencies: ["NCLSupport"], path: "Tests/NCLSupportTests"),
     .testTarget(name: "NCLPluginKitTests", dependencies: ["NCLPluginKit", "NCLSupport"], path: "Tests/NCLPluginKitTests"),
-    // Loads the built libDynamicalOT.so through the real loader (no link dependency on the plugin).
-    .testTarget(name: "DynamicalOTTests", dependencies: ["NCLHost", "_NCLTestSupport"], path: "Tests/DynamicalOTTests"),
+    // Unit tests of the data and references (@testable) and the built libDynamicalOT.so through the real loader.
+    .testTarget(name: "DynamicalOTTests", dependencies: ["DynamicalOTCore", "NCLHost", "_NCLTestSupport"], path: "Tests/DynamicalOTTests"),
     .testTarget(name: "PointProcessTests", dependencies: ["PointProcess", "NCLHost", "_NCLTestSupport"],
                 path: "Tests/PointProcessTests"),
     // Unit tests of the exact solutions (@testable) and the built libSOC.so through the real loader.

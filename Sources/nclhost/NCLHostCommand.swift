@@ -8,7 +8,7 @@ struct NCLHostCommand: ParsableCommand {
     commandName: "nclhost",
     abstract: "Train and evaluate simulation-free diffusion dynamics (neural conservation laws).",
     version: NCLVersion.string,
-    subcommands: [Demo.self, List.self, Info.self, Run.self, Eval.self, Sample.self, Fields.self, Plot.self, Call.self, MPICheck.self],
+    subcommands: [Demo.self, List.self, Info.self, Run.self, Sweep.self, Eval.self, Sample.self, Fields.self, Plot.self, Call.self, MPICheck.self],
     defaultSubcommand: Demo.self)
 
   static func main() {

@@ -74,15 +74,24 @@ extension NCLHostCommand {
       if isolate && !Isolation.isChild { return try Isolation.runInChild(plugin: plugin) }
       let environment = ProcessInfo.processInfo.environment
       let group = try ProcessGroup.fromEnvironment(environment)
+      guard group.size == 1 || !isolate else {
+        group.abort("--isolate runs one child process; it cannot be combined with mpirun")
+      }
       if group.size > 1 {
         // Ranks on one machine split its cores: two engines spinning on the same cores slow each other down.
         BLAS.setThreadCount(Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / ProcessGroup.localRanks(environment)))
       }
-      guard group.size == 1 || !isolate else {
-        group.abort("--isolate runs one child process; it cannot be combined with mpirun")
-      }
       do {
-        try train(on: group)
+        let library = try plugins.plugin(plugin)
+        let summary = try Self.train(library: library, assignments: assignments.map { (key: $0.key, value: $0.value) },
+                                     training: training, model: model, group: group)
+        if group.isLeader {
+          if !summary.evaluation.isEmpty {
+            print("evaluation:")
+            for (name, value) in summary.evaluation.sorted(by: { $0.key < $1.key }) { print("  \(name) = \(value)") }
+          }
+          print(String(format: "done: step %d of %d in %.1f s; checkpoint %@", summary.step, summary.totalSteps, summary.seconds, summary.checkpoint.path))
+        }
         group.finish()
       } catch let exit as ExitCode {
         group.finish()  // an interruption every rank agreed on: a clean end, not a failure
@@ -94,8 +103,11 @@ extension NCLHostCommand {
       }
     }
 
-    private func train(on group: any Communicator) throws {
-      let library = try plugins.plugin(plugin)
+    /// One run of `library` with the parameters `assignments` in `training.out` (resuming with
+    /// --resume from the checkpoint's parameters and model), as one rank of `group`; shared with
+    /// `nclhost sweep`.
+    static func train(library: PluginLibrary, assignments: [(key: String, value: String)], training: TrainingOptions<RunDefaults>,
+                      model: ModelOptions, group: any Communicator = SingleProcess()) throws -> TrainingSummary {
       let directory = training.directory
       // Rank 0 checks the folder (and reads the checkpoint to resume from); the others get its answer.
       let start = training.start
@@ -103,7 +115,7 @@ extension NCLHostCommand {
         try directory.prepare(start) != nil ? [UInt8](try Data(contentsOf: directory.checkpointURL)) : []
       }
       let checkpoint = try checkpointBytes.isEmpty ? nil : Checkpoint.decode(Data(checkpointBytes), path: directory.checkpointURL.path)
-      var settings = assignments.map { (key: $0.key, value: $0.value) }
+      var settings = assignments
       if let checkpoint {
         let given = assignments.map { RunMetadata.Setting(key: $0.key, value: $0.value, spelled: "--set \($0.key)=\($0.value)") }
         settings = try RunMetadata(checkpoint.metadata)
@@ -121,14 +133,8 @@ extension NCLHostCommand {
               "batch \(objective.problem.batchSize), \(initial.parameterCount) parameters, \(training.steps) steps\(ranks) -> \(directory.url.path) " +
               "(BLAS core \(BLAS.coreName))")
       }
-      let summary = try training.train(
+      return try training.train(
         model: initial, objective: objective, metadata: RunMetadata.make(plugin: library, values: values), communicator: group)
-      guard group.isLeader else { return }
-      if !summary.evaluation.isEmpty {
-        print("evaluation:")
-        for (name, value) in summary.evaluation.sorted(by: { $0.key < $1.key }) { print("  \(name) = \(value)") }
-      }
-      print(String(format: "done: step %d of %d in %.1f s; checkpoint %@", summary.step, summary.totalSteps, summary.seconds, summary.checkpoint.path))
     }
   }
 }

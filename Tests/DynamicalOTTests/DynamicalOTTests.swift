@@ -6,22 +6,7 @@ import NCLHost
 import _NCLTestSupport
 
 final class DynamicalOTTests: XCTestCase {
-  /// libDynamicalOT.so of this build: next to the test bundle (SwiftPM puts every product of the
-  /// package in one directory), else in the repository's .build/debug.
-  static let library: Result<PluginLibrary, Error> = Result {
-    #if os(macOS)
-    let name = "libDynamicalOT.dylib"
-    #else
-    let name = "libDynamicalOT.so"
-    #endif
-    var candidates = [PluginDiscovery.executableDirectory, Bundle.main.bundleURL.deletingLastPathComponent().path]
-      .compactMap { $0 }.map { $0 + "/" + name }
-    candidates.append(PluginFixtures.repository.appendingPathComponent(".build/debug/\(name)").path)
-    guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-      throw NCLError.invalidArgument("\(name) was not built; looked in \(candidates). Build it with `swift build --build-tests` (or `--product DynamicalOT`).")
-    }
-    return try PluginLibrary(path: path)
-  }
+  static let library = Result { try PluginFixtures.builtPlugin("DynamicalOT") }
 
   func objective(_ settings: [(key: String, value: String)]) throws -> PluginObjective {
     let library = try Self.library.get()
@@ -215,7 +200,55 @@ final class DynamicalOTTests: XCTestCase {
     XCTAssertGreaterThan(m["w1_left_out"] ?? 0, 0)
     XCTAssertNotNil(m["w1_left_out_previous_snapshot"], "the naive predictors are reported for scale")
     XCTAssertNotNil(m["w1_left_out_next_snapshot"])
+    // 100 points per side: the noise floor of fresh draws is well below the neighbors' distance.
+    let floor = try XCTUnwrap(m["w1_left_out_noise_floor"], "\(m)")
+    XCTAssertLessThan(floor, 0.6 * (m["w1_left_out_previous_snapshot"] ?? 0), "\(m)")
+    XCTAssertLessThan(m["w1_left_out_interpolation"] ?? .infinity, m["w1_left_out_previous_snapshot"] ?? 0, "\(m)")
     XCTAssertEqual(Set(summary.lastTerms.keys), ["nll0", "nll1", "nll3", "nll4", "kinetic"])
     for k in 0..<5 { XCTAssertNotNil(m["nll\(k)"], "held-out NLL of snapshot \(k)") }
+  }
+
+  /// Leave-one-time-out over every intermediate snapshot as one command: `nclhost sweep` over
+  /// leave_out on a tiny geodesic population writes one run per snapshot and a table with the
+  /// model's W1 next to the noise floor and the discrete-OT interpolation of the neighbors.
+  func testLeaveOneOutOverEverySnapshotIsOneCommand() throws {
+    let library = try Self.library.get()
+    let binary = URL(fileURLWithPath: library.path).deletingLastPathComponent().appendingPathComponent("nclhost")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+      return XCTFail("nclhost was not built next to \(library.path); build it with `swift build --build-tests`")
+    }
+    let out = PluginFixtures.directory.appendingPathComponent("dynamical-ot-sweep-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: out) }
+    let process = Process()
+    process.executableURL = binary
+    let columns = ["left_out_time", "w1_left_out", "w1_left_out_noise_floor", "w1_left_out_interpolation"]
+    process.arguments = ["sweep", "DynamicalOT", "--over", "leave_out=1,2,3", "--columns", columns.joined(separator: ","),
+                         "--steps", "8", "--out", out.path, "--plugin-path", binary.deletingLastPathComponent().path]
+      + ["data=population", "population=geodesic", "population_size=80", "batch=32", "model_size=small", "eval_samples=100",
+         "assignment_samples=80", "ode_steps=5"].flatMap { ["--set", $0] }
+    let log = PluginFixtures.directory.appendingPathComponent("dynamical-ot-sweep-\(UUID().uuidString).log")
+    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: log)
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    process.waitUntilExit()
+    try handle.close()
+    let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    XCTAssertEqual(process.terminationStatus, 0, output)
+
+    let table = try String(contentsOf: out.appendingPathComponent("sweep.txt"), encoding: .utf8)
+      .split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+    XCTAssertEqual(table.first, ["leave_out"] + columns, "\(table)")
+    XCTAssertEqual(table.map { $0.first ?? "" }, ["leave_out", "1", "2", "3", "mean"], "\(table)")
+    for (row, time) in zip(table[1...3], [0.25, 0.5, 0.75]) {
+      let values = row.dropFirst().map { Double($0) ?? .nan }
+      XCTAssertEqual(values[0], time, "\(row)")
+      XCTAssertTrue(values.allSatisfy { $0.isFinite && $0 >= 0 }, "\(row)")
+      XCTAssertLessThan(values[3], 2.5 * values[2], "on a geodesic the neighbors' interpolation is near the noise floor: \(row)")
+    }
+    for k in 1...3 {
+      XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("leave_out-\(k)/checkpoint.ncl").path))
+    }
   }
 }

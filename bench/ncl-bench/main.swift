@@ -10,6 +10,7 @@ let benchmarks: [String: (Bool) -> Void] = [
   "kernels": KernelBenchmark.run,
   "ref-ot2d": ReferenceOT2D.run,
   "query": QueryBenchmark.run,
+  "dot-scaling": DynamicalOTScaling.run,
 ]
 
 // `NCL_BENCH_THREADS`: cores for matrix products and elementwise loops (default 2, the reference setting).

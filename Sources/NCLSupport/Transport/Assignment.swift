@@ -1,5 +1,5 @@
 // Exact optimal assignment (Hungarian algorithm) and the Wasserstein distances it gives
-// (DynamicalOT's metrics, GenerativeFM's minibatch-OT coupling and sample W2).
+// (DynamicalOT's metrics and displacement interpolation, GenerativeFM's minibatch-OT coupling and sample W2).
 
 /// Exact minimum-cost perfect matching between two equal-size point sets, so discrete W1 and W2
 /// between empirical measures are exact (not entropic or sliced approximations).
@@ -47,12 +47,11 @@ public enum Assignment {
     return assignment
   }
 
-  /// Discrete Wasserstein distance W_p (p = 1 or 2) between two row-major [n, D] point sets of
-  /// the same size: (min over matchings of the mean |a_i - b_sigma(i)|^p)^(1/p). Infinity when a
-  /// distance is not finite (a diverged model), which the assignment could not rank.
-  public static func wasserstein(_ a: [Double], _ b: [Double], dimension d: Int, p: Int) -> Double {
+  /// The n x n cost matrix |a_i - b_j|^p (p = 1 or 2) between the first n rows of two row-major
+  /// [n, D] point sets, n the smaller count.
+  public static func costs(_ a: [Double], _ b: [Double], dimension d: Int, p: Int) -> (cost: [Double], n: Int) {
     let n = min(a.count, b.count) / d
-    precondition(p == 1 || p == 2, "Assignment.wasserstein: p must be 1 or 2")
+    precondition(p == 1 || p == 2, "Assignment: p must be 1 or 2")
     var cost = [Double](repeating: 0, count: n * n)
     for i in 0..<n {
       for j in 0..<n {
@@ -61,11 +60,32 @@ public enum Assignment {
         cost[i * n + j] = p == 2 ? s : s.squareRoot()
       }
     }
+    return (cost, n)
+  }
+
+  /// Discrete Wasserstein distance W_p (p = 1 or 2) between two row-major [n, D] point sets of
+  /// the same size: (min over matchings of the mean |a_i - b_sigma(i)|^p)^(1/p). Infinity when a
+  /// distance is not finite (a diverged model), which the assignment could not rank.
+  public static func wasserstein(_ a: [Double], _ b: [Double], dimension d: Int, p: Int) -> Double {
+    let (cost, n) = costs(a, b, dimension: d, p: p)
     guard cost.allSatisfy(\.isFinite) else { return .infinity }
     let matching = solve(cost: cost, n: n)
     var total = 0.0
     for i in 0..<n { total += cost[i * n + matching[i]] }
     let mean = total / Double(max(n, 1))
     return p == 2 ? mean.squareRoot() : mean
+  }
+
+  /// McCann's displacement interpolation of two empirical measures at fraction s in [0, 1]: the
+  /// points (1 - s) a_i + s b_sigma(i) for the W2-optimal matching sigma (the first n rows of each,
+  /// n the smaller count). The naive predictor of a snapshot between two others.
+  public static func displacementInterpolation(_ a: [Double], _ b: [Double], dimension d: Int, fraction s: Double) -> [Double] {
+    let (cost, n) = costs(a, b, dimension: d, p: 2)
+    let matching = solve(cost: cost, n: n)
+    var points = [Double](repeating: 0, count: n * d)
+    for i in 0..<n {
+      for k in 0..<d { points[i * d + k] = (1 - s) * a[i * d + k] + s * b[matching[i] * d + k] }
+    }
+    return points
   }
 }

@@ -472,6 +472,32 @@ final class NCLHostCommandTests: XCTestCase {
     XCTAssertTrue(nll?.isFinite ?? false, result.stdout)
   }
 
+  /// `nclhost sweep`: one run per value in its own folder, then the table of their evaluations
+  /// (printed and in DIR/sweep.txt); a parameter the plugin lacks, or one also --set, is refused.
+  func testSweepTrainsOncePerValueAndTabulates() throws {
+    let b = scratch()
+    let result = try nclhost(["sweep", "Fixture", "--over", "scale=1,2", "--steps", "6", "--columns", "nll", "--out", b.path] + pluginPath())
+    result.assertExit(0)
+    for value in ["1", "2"] {
+      XCTAssertTrue(FileManager.default.fileExists(atPath: b.appendingPathComponent("scale-\(value)/checkpoint.ncl").path), result.stdout)
+    }
+    let table = try lines(b.appendingPathComponent("sweep.txt"))
+    XCTAssertEqual(table.count, 4, "header, two runs, mean: \(table)")
+    XCTAssertEqual(table[0].split(separator: " ").map(String.init), ["scale", "nll"])
+    let nll = table.dropFirst().map { Double($0.split(separator: " ").last.map(String.init) ?? "") }
+    XCTAssertTrue(nll.allSatisfy { $0?.isFinite ?? false }, "\(table)")
+    XCTAssertEqual(table[3].split(separator: " ").first, "mean")
+    XCTAssertEqual(nll[2]!, (nll[0]! + nll[1]!) / 2, accuracy: 1e-3)
+    XCTAssertTrue(result.stdout.hasSuffix(table.joined(separator: "\n") + "\n"), result.stdout)
+
+    let unknown = try nclhost(["sweep", "Fixture", "--over", "bogus=1,2", "--steps", "2", "--out", scratch().path] + pluginPath())
+    XCTAssertNotEqual(unknown.status, 0)
+    XCTAssertTrue(unknown.stderr.contains("Fixture has no parameter 'bogus'"), unknown.stderr)
+    let twice = try nclhost(["sweep", "Fixture", "--over", "scale=1,2", "--set", "scale=3", "--steps", "2", "--out", scratch().path] + pluginPath())
+    XCTAssertNotEqual(twice.status, 0)
+    XCTAssertTrue(twice.stderr.contains("conflicts with --over scale"), twice.stderr)
+  }
+
   func testCallRunsTheExamplePluginsFunction() throws {
     let library = try PluginFixtures.library("Examples/c-plugin/gaussian_transport.c", name: "gaussian_transport",
                                              subdirectory: "cli-example")
@@ -734,6 +760,8 @@ final class NCLHostCommandTests: XCTestCase {
                               callable functions.
       run                     Train the model on a plugin's objective, writing
                               checkpoints and metrics to --out.
+      sweep                   Train once per value of one plugin parameter and
+                              print a table of the evaluations.
       eval                    Evaluate a trained model with the metrics of the
                               plugin it was trained with.
       sample                  Draw exact samples of rho_t from a trained model

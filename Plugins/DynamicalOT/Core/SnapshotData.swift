@@ -26,6 +26,18 @@ struct SnapshotData {
 
   // MARK: - CSV
 
+  /// The snapshots as the CSV `readCSV` reads: a header `time,x1,...,xD`, then one row per point
+  /// (shortest round-trip decimals, so reading it back gives the same numbers).
+  func csv() -> String {
+    var text = "time," + (1...dimension).map { "x\($0)" }.joined(separator: ",") + "\n"
+    for (time, points) in zip(times, snapshots) {
+      for i in 0..<(points.count / dimension) {
+        text += "\(time)," + points[(i * dimension)..<((i + 1) * dimension)].map { "\($0)" }.joined(separator: ",") + "\n"
+      }
+    }
+    return text
+  }
+
   /// Reads `path`: one row per point, the time in the first column and the D coordinates after it,
   /// separated by commas (or semicolons, tabs, spaces); a first line that is not numeric is a
   /// header; blank lines and lines starting with '#' are skipped (NCLSupport's `NumericCSV`).

@@ -48,7 +48,7 @@ struct Settings {
     .string("std1", default: "1", help: "gaussian target standard deviations: one value, or D comma-separated"),
     .path("csv", help: "csv: rows of time then coordinates (a header line is allowed); one marginal per distinct time"),
     .choice("population", PopulationProcess.allCases.map(\.rawValue), default: "branching",
-            help: "population: the known process sampled at population_times times in [0, 1]"),
+            help: "population: the known process sampled at population_times times in [0, 1] (geodesic: exactly on an OT geodesic)"),
     .int("population_size", default: 2000, range: 10...1_000_000, help: "population: points per snapshot"),
     .int("population_times", default: 5, range: 2...100, help: "population: number of equally spaced snapshots"),
     .int("leave_out", default: -1, range: -1...1000,
@@ -90,6 +90,8 @@ struct Settings {
   /// Both laws of the pair are ncl-* toys (the NCL experiment's scale): kinetic_weight=-1 resolves to
   /// `nclPairKineticWeight`.
   let isNCLPair: Bool
+  /// The built-in process behind data=population (fresh draws of its laws give the noise floor), else nil.
+  let populationProcess: PopulationProcess?
   let kineticWeight, kineticWeightFinal, jacobianWeight, noise, proposalScale: Double
   let kineticAnnealSteps: Int
   let estimator: Estimator
@@ -110,6 +112,8 @@ struct Settings {
   /// same NLL; the modes are narrow, so the pull on the endpoints is small. Tuned at this scale
   /// only: the kinetic term grows with the square of the distances, the NLL does not.
   static let nclPairKineticWeight = 0.5
+  /// Added to data_seed for the fresh population sample behind the noise floor of the left-out W1.
+  static let noiseFloorSeedOffset: UInt64 = 0x51CE_F100
 
   /// The kinetic weight at a (1-based) step: geometric from kinetic_weight to kinetic_weight_final
   /// over kinetic_anneal_steps steps, then constant.
@@ -169,11 +173,13 @@ struct Settings {
       }
       if case let .toy(a) = source, case let .toy(b) = target { toyPair = (a, b) } else { toyPair = nil }
       isNCLPair = [sourceName, targetName].allSatisfy { $0.hasPrefix("ncl-") }
+      populationProcess = nil
     case .csv, .population:
       gaussianPair = nil
       toyPair = nil
       isNCLPair = false
       let snapshots: SnapshotData
+      var process: PopulationProcess? = nil
       if data == .csv {
         let path = try p.string("csv")
         guard !path.isEmpty else { throw ObjectiveError.invalidArgument("data=csv needs --set csv=FILE") }
@@ -182,13 +188,15 @@ struct Settings {
         let d = try p.int("dimension")
         guard d >= 2 else { throw ObjectiveError.invalidArgument("data=population needs dimension >= 2, got \(d)") }
         let m = try p.int("population_times")
-        let process: PopulationProcess = try p.choice("population")
-        snapshots = process.snapshots(dimension: d, times: (0..<m).map { Double($0) / Double(m - 1) },
+        let chosen: PopulationProcess = try p.choice("population")
+        process = chosen
+        snapshots = chosen.snapshots(dimension: d, times: (0..<m).map { Double($0) / Double(m - 1) },
                                       count: try p.int("population_size"), seed: dataSeed)
       }
       if leaveOut >= 0 && !(1...max(1, snapshots.times.count - 2)).contains(leaveOut) || leaveOut >= 0 && snapshots.times.count < 3 {
         throw ObjectiveError.invalidArgument("leave_out=\(leaveOut) must name an intermediate snapshot, 1...\(snapshots.times.count - 2) (times \(snapshots.times))")
       }
+      populationProcess = process
       dimension = snapshots.dimension
       marginals = snapshots.marginals(heldOutFraction: holdout, leaveOut: leaveOut >= 0 ? leaveOut : nil, seed: dataSeed)
     }

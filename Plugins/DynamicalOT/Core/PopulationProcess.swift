@@ -17,13 +17,17 @@ enum PopulationProcess: String, CaseIterable {
   /// grows from 2 to 3, coordinates 3..D following sin(pi t) (dx_k = -3 (x_k - sin(pi t)) dt);
   /// sigma = 0.15, X_0 ~ N((2, 0, ..., 0), 0.3^2 I).
   case rotating
+  /// No noise: X_t = (1 - t) X_0 + t grad phi(X_0) with phi convex and X_0 a mixture of three
+  /// Gaussians (`OTGeodesic`), so the snapshots lie on the least-action path exactly.
+  case geodesic
 
-  var sigma: Double { self == .branching ? 0.2 : 0.15 }
+  var sigma: Double { self == .branching ? 0.2 : self == .rotating ? 0.15 : 0 }
 
   func start<R: RandomSource>(_ d: Int, _ g: inout R) -> [Double] {
     switch self {
     case .branching: return (0..<d).map { k in k == 0 ? -2 + 0.3 * g.nextNormal() : (k == 1 ? 0.1 : 0.3) * g.nextNormal() }
     case .rotating: return (0..<d).map { k in (k == 0 ? 2 : 0) + 0.3 * g.nextNormal() }
+    case .geodesic: return OTGeodesic(dimension: d).start(&g)
     }
   }
 
@@ -40,13 +44,21 @@ enum PopulationProcess: String, CaseIterable {
       b[0] = -.pi * x[1] + radial * x[0]
       b[1] = .pi * x[0] + radial * x[1]
       for k in 2..<max(x.count, 2) { b[k] = -3 * (x[k] - sin(.pi * t)) }
+    case .geodesic:
+      preconditionFailure("the geodesic population is a map, not an SDE: use snapshots(...)")
     }
     return b
   }
 
-  /// `count` particles at each of `times` (in [0, 1]) by Euler-Maruyama with 400 steps.
+  /// `count` fresh particles at each of `times` (in [0, 1]): by Euler-Maruyama with 400 steps, or
+  /// for `geodesic` by the exact map.
   func snapshots(dimension d: Int, times: [Double], count: Int, seed: UInt64) -> SnapshotData {
     var g = SeededGenerator(seed: seed ^ 0xB0B0_0001)
+    if self == .geodesic {
+      let geodesic = OTGeodesic(dimension: d)
+      let snapshots = times.map { t in (0..<count).flatMap { _ in geodesic.position(geodesic.start(&g), at: t) } }
+      return SnapshotData(times: times, snapshots: snapshots, dimension: d)
+    }
     let steps = 400, dt = 1.0 / Double(steps)
     var snapshots: [[Double]] = []
     for time in times {

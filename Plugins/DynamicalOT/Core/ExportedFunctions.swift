@@ -8,6 +8,8 @@ enum ExportedFunctions {
                         help: "W2^2 between N(mean0, diag std0^2) and N(mean1, diag std1^2) in D dims: D, mean0, std0, mean1, std1 (each one value or D comma-separated)"),
     FunctionDeclaration("discrete_ot", symbol: "dynamical_ot_discrete_ot", signature: "d(ssii)",
                         help: "discrete-OT W2^2 (exact assignment) between COUNT samples of two built-in 2-D laws: SOURCE, TARGET, COUNT, SEED"),
+    FunctionDeclaration("population_csv", symbol: "dynamical_ot_population_csv", signature: "d(ssiiii)",
+                        help: "write the snapshots data=population trains on as a CSV (time,x1..xD): PATH, PROCESS, DIMENSION, TIMES, SIZE, SEED (data_seed); returns the rows written"),
   ]
 
   /// Discrete-OT W2^2 between `count` samples of each law (exact assignment).
@@ -25,6 +27,24 @@ private func vector(_ text: UnsafePointer<CChar>?, _ d: Int) -> [Double]? {
   guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { return nil }
   if values.count == 1 { return Array(repeating: values[0]!, count: d) }
   return values.count == d ? values.map { $0! } : nil
+}
+
+/// Writes the built-in population's snapshots (the same as data=population with these settings) to
+/// PATH; returns the number of rows, NaN for a bad process name, dimension, count or path.
+@_cdecl("dynamical_ot_population_csv")
+public func dynamicalOTPopulationCSV(_ path: UnsafePointer<CChar>?, _ process: UnsafePointer<CChar>?, _ dimension: Int64,
+                                     _ times: Int64, _ size: Int64, _ seed: Int64) -> Double {
+  guard let path, let process, let population = PopulationProcess(rawValue: String(cString: process)),
+        (2...1000).contains(dimension), (2...100).contains(times), (2...1_000_000).contains(size), seed >= 0 else { return .nan }
+  let m = Int(times)
+  let data = population.snapshots(dimension: Int(dimension), times: (0..<m).map { Double($0) / Double(m - 1) },
+                                  count: Int(size), seed: UInt64(seed))
+  do {
+    try AtomicFile.write(Array(data.csv().utf8), to: String(cString: path), createDirectories: true)
+  } catch {
+    return .nan
+  }
+  return Double(m * Int(size))
 }
 
 /// W2^2 between two diagonal Gaussians; NaN for malformed arguments.

@@ -59,11 +59,22 @@ struct Evaluation {
       let predicted = try host.sample(time: settings.marginals[k].time, count: snapshot.count / d).values()
       metrics["w1_left_out"] = Assignment.wasserstein(predicted, snapshot, dimension: d, p: 1)
       metrics["left_out_time"] = settings.marginals[k].time
-      // Naive predictors for scale: the neighboring snapshots themselves.
-      for (name, j) in [("w1_left_out_previous_snapshot", k - 1), ("w1_left_out_next_snapshot", k + 1)] {
-        let neighbor = try settings.marginals[j].reference(host: host, count: pairs)
+      // Naive predictors for scale: the neighboring snapshots themselves, and their discrete-OT
+      // displacement interpolation at the left-out time.
+      let (before, after) = (settings.marginals[k - 1], settings.marginals[k + 1])
+      let neighbors = (try before.reference(host: host, count: pairs), try after.reference(host: host, count: pairs))
+      for (name, neighbor) in [("w1_left_out_previous_snapshot", neighbors.0), ("w1_left_out_next_snapshot", neighbors.1)] {
         let m = min(neighbor.count, snapshot.count) / d
         metrics[name] = Assignment.wasserstein(Array(neighbor.prefix(m * d)), Array(snapshot.prefix(m * d)), dimension: d, p: 1)
+      }
+      let fraction = (settings.marginals[k].time - before.time) / (after.time - before.time)
+      let interpolated = Assignment.displacementInterpolation(neighbors.0, neighbors.1, dimension: d, fraction: fraction)
+      metrics["w1_left_out_interpolation"] = Assignment.wasserstein(interpolated, snapshot, dimension: d, p: 1)
+      // The noise floor: a fresh sample of the same size from the true law (built-in populations).
+      if let process = settings.populationProcess {
+        let fresh = process.snapshots(dimension: d, times: [settings.marginals[k].time], count: snapshot.count / d,
+                                      seed: settings.dataSeed &+ Settings.noiseFloorSeedOffset).snapshots[0]
+        metrics["w1_left_out_noise_floor"] = Assignment.wasserstein(fresh, snapshot, dimension: d, p: 1)
       }
     }
     return metrics

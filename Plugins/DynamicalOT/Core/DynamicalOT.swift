@@ -162,9 +162,3 @@ public final class DynamicalOT: ObjectiveImplementation {
     return value
   }
 }
-
-private let descriptor = PluginExport.descriptor(DynamicalOT.plugin) { DynamicalOT.create($0, $1, $2, $3, $4) }
-
-/// The one exported symbol: the descriptor, built once and kept for the life of the process. [load]
-@_cdecl("ncl_plugin_entry")
-public func nclPluginEntry() -> UnsafePointer<ncl_plugin_descriptor_t> { descriptor }
