@@ -100,11 +100,41 @@ final class SOCPluginTests: XCTestCase {
     XCTAssertNotEqual(score.gradient, pathwise.gradient)
     let reverse = try step([("reverse_kl", "true")])
     XCTAssertGreaterThan(reverse.terms["reverse_kl0"] ?? -1, 0, "an untrained rho_0 is far from N(x0, s^2 I)")
+    XCTAssertNil(score.terms["reverse_kl0"], "reverse_kl is off by default")
     for problem in ["linear-ou", "double-well"] {
       for estimator in ["score", "reparameterized"] {
         _ = try step([("problem", problem), ("dimension", "3"), ("estimator", estimator)])
       }
     }
+  }
+
+  /// The loss's continuation in b (drift_warmup) and the denser early times (time_power): b's factor
+  /// rises linearly over the warm-up and is reported; it changes the running term only (b enters
+  /// nothing else), and the double well ramps by default; time_power reads the same samples.
+  func testDriftWarmupAndEarlyTimes() throws {
+    func terms(_ settings: [(key: String, value: String)], step: Int, total: Int) throws -> [String: Double] {
+      let o = try objective(Self.small + [("batch", "32")] + settings)
+      o.prepare(totalSteps: total)
+      let model = try NCLModel<Float>(configuration: o.problem.model, seed: 4)
+      var g = SeededGenerator(seed: 8)
+      let (loss, terms) = try o.loss(model: model, step: step, generator: &g)
+      XCTAssertTrue(loss.scalar.isFinite, "\(settings)")
+      return terms
+    }
+    let ramped = try terms([("drift_warmup", "0.5")], step: 100, total: 1000)
+    XCTAssertEqual(ramped["drift_scale"]!, 0.2, accuracy: 1e-6)
+    let full = try terms([("drift_warmup", "0.5")], step: 500, total: 1000)
+    XCTAssertNil(full["drift_scale"], "b at full strength after the warm-up")
+    let plain = try terms([], step: 100, total: 1000)
+    XCTAssertNil(plain["drift_scale"], "no warm-up unless asked for (quadratic problems)")
+    XCTAssertEqual(ramped["terminal"]!, plain["terminal"]!, accuracy: 1e-5 * abs(plain["terminal"]!))
+    XCTAssertEqual(ramped["nll0"]!, plain["nll0"]!, accuracy: 1e-5 * abs(plain["nll0"]!))
+    XCTAssertNotEqual(ramped["running"]!, plain["running"]!)
+    let well = try terms([("problem", "double-well"), ("dimension", "3")], step: 30, total: 1000)
+    XCTAssertEqual(well["drift_scale"]!, 0.1, accuracy: 1e-6, "double-well: 30 % of the steps by default")
+    let early = try terms([("time_power", "2")], step: 1, total: 10)
+    XCTAssertEqual(early["terminal"]!, plain["terminal"]!, accuracy: 1e-5 * abs(plain["terminal"]!))
+    XCTAssertNotEqual(early["running"]!, plain["running"]!)
   }
 
   // MARK: - A user's own problem

@@ -56,9 +56,10 @@ public final class SOC: ObjectiveImplementation {
   // MARK: - The control of the model
 
   /// c = sigma^-1 (u - b) at times t [B, 1] and points x [B, D], [B, D].
-  func modelControl(host: PluginHost, t: PluginTensor, x: PluginTensor) throws -> PluginTensor {
+  /// `driftScale` multiplies b (the loss's continuation in a stiff drift, see `drift_warmup`).
+  func modelControl(host: PluginHost, t: PluginTensor, x: PluginTensor, driftScale: Double = 1) throws -> PluginTensor {
     let c = control, d = c.dimension
-    let b = try c.drift(host: host, x)
+    let b = driftScale == 1 ? try c.drift(host: host, x) : driftScale * (try c.drift(host: host, x))
     if let s = c.sigmaScalar { return (host.field(.drift, t: t, x: x) - b) * (1 / s) }
     guard let inverse = c.sigma.inverse else { throw ObjectiveError.invalidArgument("sigma is singular") }
     let v = host.field(.velocity, t: t, x: x), score = host.field(.score, t: t, x: x)
@@ -68,8 +69,8 @@ public final class SOC: ObjectiveImplementation {
   }
 
   /// |c|^2 / 2 + f at (t, x), [B].
-  func runningIntegrand(host: PluginHost, t: PluginTensor, x: PluginTensor) throws -> PluginTensor {
-    let kinetic = 0.5 * (try modelControl(host: host, t: t, x: x)).squared().sum(axis: 1)
+  func runningIntegrand(host: PluginHost, t: PluginTensor, x: PluginTensor, driftScale: Double = 1) throws -> PluginTensor {
+    let kinetic = 0.5 * (try modelControl(host: host, t: t, x: x, driftScale: driftScale)).squared().sum(axis: 1)
     guard let f = try control.runningCost(host: host, x) else { return kinetic }
     return kinetic + f
   }
@@ -78,18 +79,21 @@ public final class SOC: ObjectiveImplementation {
 
   public func loss(host: PluginHost, step: StepInfo) throws -> PluginTensor {
     let c = control, n = settings.batch, d = c.dimension, horizon = c.horizon
-    let t = host.stratifiedTimes(count: n, from: 0, to: horizon), tEnd = host.full(horizon, shape: [n, 1])
+    let (t, weights) = try EarlyDenseTimes(horizon: horizon, power: settings.timePower).draw(n, host: host)
+    let tEnd = host.full(horizon, shape: [n, 1])
+    let scale = settings.driftScale(step)
+    if scale < 1 { host.report("drift_scale", host.scalar(scale)) }
     let running: PluginTensor, terminal: PluginTensor
     switch settings.estimator {
     case .score:
       let x = try host.sample(t: t).checked("sampling rho_t")
-      let h = try runningIntegrand(host: host, t: t, x: x)
+      let h = weights * (try runningIntegrand(host: host, t: t, x: x, driftScale: scale))
       running = horizon * h.scoreFunctionMean(logDensity: host.field(.logDensity, t: t, x: x))
       let xT = try host.sample(t: tEnd).checked("sampling rho_T")
       terminal = try c.terminalCost(host: host, xT).scoreFunctionMean(logDensity: host.field(.logDensity, t: tEnd, x: xT))
     case .reparameterized:
       let x = try host.sampleReparameterized(t: t).checked("sampling rho_t")
-      running = horizon * (try runningIntegrand(host: host, t: t, x: x)).mean()
+      running = horizon * (weights * (try runningIntegrand(host: host, t: t, x: x, driftScale: scale))).mean()
       let xT = try host.sampleReparameterized(t: tEnd).checked("sampling rho_T")
       terminal = try c.terminalCost(host: host, xT).mean()
     }

@@ -17,8 +17,14 @@ enum FluxChoice: String, CaseIterable {
 }
 
 struct Settings {
-  /// The default estimator (see README.md, "Estimators": measured on quadratic-hard d = 2).
-  static let defaultEstimator = Estimator.reparameterized
+  /// The default estimator in dimension d (README.md, "Estimators"): the pathwise one where the
+  /// functions have derivatives and d <= 4 (a little ahead at d = 2), the score function above
+  /// (the pathwise one's D extra sampling passes made a step 2 times as long at d = 10, 4 at d = 20).
+  static func defaultEstimator(dimension d: Int) -> Estimator { d <= 4 ? .reparameterized : .score }
+
+  /// The default batch in dimension d: 256, 128 above d = 10 (a Knothe-Rosenblatt step at d = 20
+  /// took 0.28 s at 256 and 0.16 s at 128, so that 2000 steps fit 20 minutes here; README.md).
+  static func defaultBatch(dimension d: Int) -> Int { d <= 10 ? 256 : 128 }
 
   static let declarations: [ParameterDeclaration] = [
     .choice("problem", ProblemKind.allCases.map(\.rawValue), default: "quadratic-hard",
@@ -30,14 +36,18 @@ struct Settings {
     .string("init_mean", default: "", help: "x0: one value or d comma-separated (empty: the problem's x0; custom: 0)"),
     .float("init_weight", default: 1, range: 0...1e6, help: "weight of the likelihood penalty -E_{x0 ~ N(x0, s^2 I)} log rho_0"),
     .bool("reverse_kl", default: false,
-          help: "also penalize KL(rho_0 || N(x0, s^2 I)) (weight init_weight): the likelihood alone is mass-covering, so rho_0 may leak mass to cheaper states (see README; not measured)"),
+          help: "also penalize KL(rho_0 || N(x0, s^2 I)) (weight init_weight): the likelihood alone is mass-covering, so rho_0 may leak mass to cheaper states; off by default (slower training at d = 2, 10 times slower steps at d = 20; see README)"),
+    .float("time_power", default: 1, range: 1...4,
+           help: "times of the running cost t = T u^p from stratified u, weighted by p u^(p-1) (unbiased): p > 1 puts more of them right after t = 0"),
+    .float("drift_warmup", default: -1, range: -1...0.95,
+           help: "fraction of the training steps over which b is ramped up from 0 in the loss (a continuation for stiff drifts); -1: the problem's default (double-well 0.3, else 0)"),
     .int("problem_seed", default: 0, range: 0...1_000_000_000, help: "seed of x0 (quadratic, d > 2) and xi (linear-ou)"),
     .path("library", help: "custom: shared library exporting PREFIXdrift, PREFIXrunning_cost, PREFIXterminal_cost (see README)"),
     .string("symbol_prefix", default: "soc_", help: "custom: prefix of the library's function names"),
     .float("sigma", default: 1, range: 1e-3...100, help: "custom: sigma (a multiple of the identity)"),
     .choice("estimator", ["default"] + Estimator.allCases.map(\.rawValue), default: "default",
-            help: "gradient of expectations under rho_t: score (score function), reparameterized (pathwise; needs derivatives), default: \(defaultEstimator.rawValue) where possible"),
-    .int("batch", default: 256, range: 8...1_000_000, help: "points per expectation per step"),
+            help: "gradient of expectations under rho_t: score (score function), reparameterized (pathwise; needs derivatives), default: reparameterized where possible for d <= 4 (not double-well), else score"),
+    .int("batch", default: 0, range: 0...1_000_000, help: "points per expectation per step (0: 256, 128 for d > 10)"),
     .choice("model_size", ModelSize.allCases.map(\.rawValue), default: "medium",
             help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128); nclhost options override"),
     .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "knothe-rosenblatt",
@@ -56,11 +66,21 @@ struct Settings {
   let estimator: Estimator
   let initWeight: Double
   let reverseKL: Bool
+  let timePower: Double
+  /// Fraction of the training steps over which the loss ramps b up from 0.
+  let driftWarmup: Double
   let batch, evalPaths, evalSteps, evalTimes, evalSamples: Int
   let modelSize: ModelSize
   let flux: FluxChoice
   let divergenceFree: Bool
   let plots: String
+
+  /// The factor of b in the loss at `step`: from 0 up to 1 over the warm-up, then 1 (1 when the host
+  /// does not say how many steps the run has).
+  func driftScale(_ step: StepInfo) -> Double {
+    guard driftWarmup > 0, step.totalSteps > 0 else { return 1 }
+    return min(1, Double(step.step) / (driftWarmup * Double(step.totalSteps)))
+  }
 
   init(_ p: ParameterValues) throws {
     let kind: ProblemKind = try p.choice("problem")
@@ -95,7 +115,9 @@ struct Settings {
     }
     let choice = try p.string("estimator")
     if choice == "default" {
-      estimator = problem.hasDerivatives ? Settings.defaultEstimator : .score
+      // The double well's stiff b put its derivative (up to 100) into every pathwise gradient: the
+      // score function was 4 times closer to the optimal cost at d = 1 (README.md, "The double well").
+      estimator = problem.hasDerivatives && kind != .doubleWell ? Settings.defaultEstimator(dimension: d) : .score
     } else {
       estimator = Estimator(rawValue: choice)!
       if estimator == .reparameterized, case .user(let u) = problem.drift, !u.hasDerivatives {
@@ -104,7 +126,12 @@ struct Settings {
     }
     initWeight = try p.double("init_weight")
     reverseKL = try p.bool("reverse_kl")
-    batch = try p.int("batch")
+    timePower = try p.double("time_power")
+    let warmup = try p.double("drift_warmup")
+    driftWarmup = warmup >= 0 ? warmup : (kind == .doubleWell ? 0.3 : 0)
+    let requestedBatch = try p.int("batch")
+    guard requestedBatch == 0 || requestedBatch >= 8 else { throw ObjectiveError.invalidArgument("batch=\(requestedBatch): give at least 8 (or 0 for the default)") }
+    batch = requestedBatch > 0 ? requestedBatch : Settings.defaultBatch(dimension: d)
     evalPaths = try p.int("eval_paths")
     evalSteps = try p.int("eval_steps")
     evalTimes = try p.int("eval_times")
