@@ -9,20 +9,7 @@ import _NCLTestSupport
 import NCLPluginKit
 
 final class SOCPluginTests: XCTestCase {
-  static let library: Result<PluginLibrary, Error> = Result {
-    #if os(macOS)
-    let name = "libSOC.dylib"
-    #else
-    let name = "libSOC.so"
-    #endif
-    var candidates = [PluginDiscovery.executableDirectory, Bundle.main.bundleURL.deletingLastPathComponent().path]
-      .compactMap { $0 }.map { $0 + "/" + name }
-    candidates.append(PluginFixtures.repository.appendingPathComponent(".build/debug/\(name)").path)
-    guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-      throw NCLError.invalidArgument("\(name) was not built; looked in \(candidates). Build it with `swift build --build-tests`.")
-    }
-    return try PluginLibrary(path: path)
-  }
+  static let library = Result { try PluginFixtures.builtPlugin("SOC") }
 
   /// The worked example of a user's problem, compiled as the README says.
   static let example: Result<URL, Error> = Result {
