@@ -29,7 +29,7 @@ final class PluginLoaderTests: XCTestCase {
     XCTAssertEqual(d.id, "org.ncl.tests.fixture")
     XCTAssertEqual(d.abiVersion, "1.2.0")
     XCTAssertEqual(d.parameters.map(\.name), ["mode", "data", "scale", "horizon"])
-    XCTAssertEqual(d.parameters[0].choices, ["ok", "crash", "nan", "stale_handle", "fail_create", "crash_create", "crash_evaluate"])
+    XCTAssertEqual(d.parameters[0].choices, ["ok", "crash", "nan", "stale_handle", "fail_create", "crash_create", "crash_evaluate", "crash_rank1", "nan_rank1"])
     XCTAssertEqual(d.parameters[2].range, 0.1...10)
     XCTAssertNil(d.parameters[1].range)
   }
