@@ -238,10 +238,9 @@ public final class Trainer {
   /// compared by one maximum over ranks), and agrees on stopping: an interruption seen by any
   /// rank stops them all after the same step.
   private func agreeAcrossRanks(_ parameters: [Tensor<Float>], stopping: Bool, step: Int) throws -> Bool {
-    var digest: UInt64 = 0xCBF2_9CE4_8422_2325
-    for p in parameters {
-      for x in p.scalars { digest = (digest ^ UInt64(x.bitPattern)) &* 0x0000_0100_0000_01B3 }
-    }
+    var bytes: [UInt8] = []
+    for p in parameters { p.scalars.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+    let digest = Checkpoint.fnv1a(bytes)
     let (high, low) = (Double(digest >> 32), Double(digest & 0xFFFF_FFFF))
     var buffer = [high, low, -high, -low, stopping ? 1 : 0]
     try communicator.allReduceMaximum(&buffer)
