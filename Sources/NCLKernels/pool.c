@@ -1,7 +1,9 @@
 /* The engine's fork-join pool: see ncl_pool.h. */
+#define _GNU_SOURCE
 #include "ncl_pool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <unistd.h>
@@ -73,12 +75,18 @@ static void *worker_main(void *argument) {
   return NULL;
 }
 
-static void start_workers(void) {
-  long cores = 1;
-#ifdef _SC_NPROCESSORS_ONLN
-  cores = sysconf(_SC_NPROCESSORS_ONLN);
+int ncl_available_cores(void) {
+#ifdef CPU_COUNT
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
 #endif
-  int wanted = cores > 1 ? (int)(cores - 1) : 0;
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  return online > 0 ? (int)online : 1;
+}
+
+static void start_workers(void) {
+  const int cores = ncl_available_cores();
+  int wanted = cores > 1 ? cores - 1 : 0;
   if (wanted > NCL_POOL_MAX_WORKERS) wanted = NCL_POOL_MAX_WORKERS;
   for (int i = 0; i < wanted; i++) {
     pthread_t thread;
@@ -111,7 +119,12 @@ void ncl_pool_run(ncl_block_function_t function, void *context, ptrdiff_t blocks
     pthread_mutex_unlock(&pool.mutex);
   }
   run_blocks(0);
-  while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0) cpu_relax();
+  /* A worker the kernel has not scheduled (more runnable threads than cores) cannot finish while
+   * the caller spins on its core, so after a short spin the caller gives the core up. */
+  for (int spins = 0; atomic_load_explicit(&pool.pending, memory_order_acquire) > 0;) {
+    if (++spins < NCL_POOL_SPINS) cpu_relax();
+    else sched_yield();
+  }
   inside_region = false;
   atomic_store_explicit(&pool.busy, false, memory_order_release);
 }

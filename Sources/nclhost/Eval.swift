@@ -10,6 +10,11 @@ extension NCLHostCommand {
 
     @OptionGroup var source: CheckpointOptions
 
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+      "Override a parameter the model was trained with, for this evaluation only (repeatable), e.g. a metric's sample count.",
+      valueName: "key=value"))
+    var assignments: [KeyValue] = []
+
     @Option(help: "Seed of the evaluation's sampling.")
     var seed: UInt64 = 0
 
@@ -25,7 +30,10 @@ extension NCLHostCommand {
       if isolate && !Isolation.isChild { return try Isolation.runInChild(plugin: name) }
       PluginCallTrace.step = checkpoint.step  // what a crash report names
       let library = try plugins.plugin(name)
-      let objective = try PluginObjective(library: library, values: try library.descriptor.resolve(saved.parameters.map { (key: $0.key, value: $0.value) }))
+      // The saved parameters with the overrides; an unknown name or a bad value is the descriptor's error.
+      var parameters = saved.parameters
+      for assignment in assignments { parameters[assignment.key] = assignment.value }
+      let objective = try PluginObjective(library: library, values: try library.descriptor.resolve(parameters.map { (key: $0.key, value: $0.value) }))
       var generator = SeededGenerator(seed: seed)
       let metrics = try objective.evaluate(model: try checkpoint.makeModel(), generator: &generator)
       print("\(name) at step \(checkpoint.step):")

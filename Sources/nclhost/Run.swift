@@ -77,9 +77,10 @@ extension NCLHostCommand {
       guard group.size == 1 || !isolate else {
         group.abort("--isolate runs one child process; it cannot be combined with mpirun")
       }
-      if group.size > 1 {
-        // Ranks on one machine split its cores: two engines spinning on the same cores slow each other down.
-        BLAS.setThreadCount(Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / ProcessGroup.localRanks(environment)))
+      if group.size > 1 && BLAS.availableCores == ProcessInfo.processInfo.activeProcessorCount {
+        // Unbound ranks on one machine split its cores: two engines spinning on the same cores slow
+        // each other down. (Ranks the launcher bound to cores already see only their own.)
+        BLAS.setThreadCount(Swift.max(1, BLAS.availableCores / ProcessGroup.localRanks(environment)))
       }
       do {
         let library = try plugins.plugin(plugin)
@@ -131,7 +132,7 @@ extension NCLHostCommand {
       if group.isLeader {
         print("nclhost \(NCLVersion.string): \(library.descriptor.name) \(library.descriptor.version), D=\(objective.problem.dimension), " +
               "batch \(objective.problem.batchSize), \(initial.parameterCount) parameters, \(training.steps) steps\(ranks) -> \(directory.url.path) " +
-              "(BLAS core \(BLAS.coreName))")
+              "(BLAS core \(BLAS.coreName), \(BLAS.threadCount) thread\(BLAS.threadCount == 1 ? "" : "s"))")
       }
       return try training.train(
         model: initial, objective: objective, metadata: RunMetadata.make(plugin: library, values: values), communicator: group)

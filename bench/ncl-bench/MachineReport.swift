@@ -14,7 +14,7 @@ enum MachineReport {
     let coreType = env["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" }
       ?? BLAS.detectedCoreName.map { " (chosen by the engine; OpenBLAS detected \($0))" } ?? ""
     return """
-      machine: \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores
+      machine: \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores\(BLAS.availableCores == ProcessInfo.processInfo.activeProcessorCount ? "" : " (\(BLAS.availableCores) in this process's affinity mask)")
       BLAS: OpenBLAS core \(BLAS.coreName)\(coreType), \(BLAS.threadCount) threads; elementwise kernels: \(BLAS.elementwiseInstructionSet)
       date: \(ISO8601DateFormatter().string(from: Date()))\(env["NCL_BENCH_CLOCK"] == "cpu" ? "; times are the main thread's CPU time" : "")
       """

@@ -42,6 +42,10 @@ public enum BLAS {
   /// How many cores a matrix product (and a long elementwise loop) may use.
   public static var threadCount: Int { Parallel.threads }
 
+  /// The cores this process may run on: its affinity mask (`taskset`, cpusets, MPI binding), which
+  /// can be fewer than the machine's; the default thread count.
+  public static var availableCores: Int { Parallel.cores }
+
   /// Sets how many cores matrix products may use. The engine splits each product into blocks
   /// itself and runs OpenBLAS single-threaded on each: OpenBLAS's own threads spin between
   /// calls, taking the cores the elementwise kernels need in between.

@@ -3,7 +3,8 @@ import Foundation
 import NCLKernels
 
 enum Parallel {
-  static let cores = ProcessInfo.processInfo.activeProcessorCount
+  /// The cores this process may run on (its affinity mask: `taskset`, cpusets, MPI binding).
+  static let cores = Int(ncl_available_cores())
   /// How many cores matrix products and long loops may use (see `BLAS.setThreadCount`).
   nonisolated(unsafe) static var threads = cores
 

@@ -13,6 +13,11 @@
 extern "C" {
 #endif
 
+/* The cores this process may run on: its CPU affinity mask (taskset, cgroup cpusets, MPI
+ * binding), not the machine's count, so that a pinned process does not start more threads than
+ * it has cores. */
+int ncl_available_cores(void);
+
 typedef void (*ncl_block_function_t)(void *context, ptrdiff_t block);
 
 /* Calls function(context, b) for b in 0..<blocks, block 0 on the calling thread and the others on

@@ -472,6 +472,33 @@ final class NCLHostCommandTests: XCTestCase {
     XCTAssertTrue(nll?.isFinite ?? false, result.stdout)
   }
 
+  /// `eval --set` evaluates with a parameter changed (here the fixture's data scale, which moves
+  /// its NLL metric); a name the plugin lacks is refused with the plugin's own message.
+  func testEvalSetOverridesASavedParameter() throws {
+    let b = scratch()
+    try train(steps: 12, out: b)
+    let checkpoint = b.appendingPathComponent("checkpoint.ncl").path
+    func nll(_ extra: [String]) throws -> Double? {
+      let result = try nclhost(["eval", "--checkpoint", checkpoint] + extra + pluginPath())
+      result.assertExit(0)
+      return result.stdout.split(separator: "\n").first { $0.hasPrefix("  nll = ") }.flatMap { Double($0.dropFirst("  nll = ".count)) }
+    }
+    let saved = try XCTUnwrap(try nll([])), wider = try XCTUnwrap(try nll(["--set", "scale=4"]))
+    XCTAssertGreaterThan(wider, saved + 1, "data 4x wider must score worse under the trained model")
+    let unknown = try nclhost(["eval", "--checkpoint", checkpoint, "--set", "scal=2"] + pluginPath())
+    unknown.assertFailed()
+    XCTAssertTrue(unknown.stderr.contains("has no parameter 'scal'"), unknown.summary)
+  }
+
+  /// A process pinned to one core (`taskset`, as MPI launchers and batch systems pin) trains with
+  /// one thread: a second one would spin against the first on the same core.
+  func testPinnedRunUsesTheCoresOfItsAffinityMask() throws {
+    let b = scratch()
+    let result = try nclhost(["run", "Fixture", "--steps", "2", "--out", b.path] + pluginPath(), launcher: ["/usr/bin/taskset", "-c", "0"])
+    result.assertExit(0)
+    XCTAssertTrue(result.stdout.contains(", 1 thread)"), result.summary)
+  }
+
   /// `nclhost sweep`: one run per value in its own folder, then the table of their evaluations
   /// (printed and in DIR/sweep.txt); a parameter the plugin lacks, or one also --set, is refused.
   func testSweepTrainsOncePerValueAndTabulates() throws {
