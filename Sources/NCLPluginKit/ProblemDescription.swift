@@ -15,6 +15,11 @@ public struct ProblemDescription: Sendable, Equatable {
     case telescoping = 0, naive = 1, knotheRosenblatt = 2, factorized = 3
   }
 
+  /// Learning-rate schedules a problem may suggest (ABI 1.3).
+  public enum Schedule: UInt32, Sendable, Equatable {
+    case constant = 1, cosine = 2
+  }
+
   public var dimension: Int
   /// The time horizon in the plugin's own units; the host maps it onto the model's [0, 1].
   public var horizon: ClosedRange<Double> = 0...1
@@ -34,6 +39,12 @@ public struct ProblemDescription: Sendable, Equatable {
   /// scale 1; otherwise `dimension` values each.
   public var dataShift: [Double] = []
   public var dataScale: [Double] = []
+  /// The training run a default `nclhost run` of this problem does (ABI 1.3): its steps, Adam
+  /// learning rate and schedule; 0 / nil: the host's (2000 steps, 1e-3, constant). A user's
+  /// --steps, --learning-rate or --schedule wins.
+  public var suggestedSteps = 0
+  public var suggestedLearningRate = 0.0
+  public var suggestedSchedule: Schedule?
 
   public init(dimension: Int) { self.dimension = dimension }
 
@@ -57,6 +68,9 @@ public struct ProblemDescription: Sendable, Equatable {
     p.flux_tau = fluxTau
     p.divergence_free = divergenceFree ? 1 : 0
     p.batch_size = UInt32(clamping: batchSize)
+    p.suggested_steps = UInt32(clamping: suggestedSteps)
+    p.suggested_learning_rate = suggestedLearningRate
+    p.suggested_schedule = ncl_schedule_kind_t(suggestedSchedule?.rawValue ?? UInt32(NCL_SCHEDULE_DEFAULT))
     return p
   }
 }

@@ -26,7 +26,7 @@ public enum PluginFixtures {
   }
 
   /// The ABI versions with a frozen header, oldest first.
-  public static let releasedABIs = ["1.0", "1.1"]
+  public static let releasedABIs = ["1.0", "1.1", "1.2"]
 
   /// Compiles `source` (relative to the repository) into `lib<name>.so` in `subdirectory` of the
   /// scratch directory, with the flags third parties are told to use, against the header folder

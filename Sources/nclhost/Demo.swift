@@ -47,7 +47,7 @@ extension NCLHostCommand {
       }
       let objective = TransportObjective(source: source, target: target, batch: batch, kineticWeight: kineticWeight)
       let model = try NCLModel<Float>(configuration: TransportObjective.defaultModel, seed: training.seed)
-      print("nclhost \(NCLVersion.string): \(source.rawValue) -> \(target.rawValue), \(training.steps) steps, batch \(batch) (BLAS core \(BLAS.coreName))")
+      print("nclhost \(NCLVersion.string): \(source.rawValue) -> \(target.rawValue), \(training.trainerConfiguration().steps) steps, batch \(batch) (BLAS core \(BLAS.coreName))")
       let metadata = RunMetadata.make(
         demo: "\(source.rawValue)->\(target.rawValue)", parameters: Dictionary(uniqueKeysWithValues: settings.map { ($0.key, $0.value) }))
       let summary = try training.train(model: model, objective: objective, metadata: metadata)
@@ -66,6 +66,8 @@ extension NCLHostCommand {
 /// `nclhost demo`'s training defaults.
 enum DemoDefaults: TrainingDefaults {
   static let out = "demo-out"
+  static let steps = 2000
+  static let suggestedBy: String? = nil
   static let learningRate = 2e-3
   static let logEvery = 200
 }

@@ -131,11 +131,12 @@ extension NCLHostCommand {
       let ranks = group.size > 1 ? " on \(group.size) ranks (batch \(objective.problem.batchSize) per rank)" : ""
       if group.isLeader {
         print("nclhost \(NCLVersion.string): \(library.descriptor.name) \(library.descriptor.version), D=\(objective.problem.dimension), " +
-              "batch \(objective.problem.batchSize), \(initial.parameterCount) parameters, \(training.steps) steps\(ranks) -> \(directory.url.path) " +
+              "batch \(objective.problem.batchSize), \(initial.parameterCount) parameters, \(training.trainerConfiguration(suggested: objective.problem.suggestedTraining).steps) steps\(ranks) -> \(directory.url.path) " +
               "(BLAS core \(BLAS.coreName), \(BLAS.threadCount) thread\(BLAS.threadCount == 1 ? "" : "s"))")
       }
       return try training.train(
-        model: initial, objective: objective, metadata: RunMetadata.make(plugin: library, values: values), communicator: group)
+        model: initial, objective: objective, metadata: RunMetadata.make(plugin: library, values: values),
+        suggested: objective.problem.suggestedTraining, communicator: group)
     }
   }
 }
@@ -143,6 +144,8 @@ extension NCLHostCommand {
 /// `nclhost run`'s training defaults.
 enum RunDefaults: TrainingDefaults {
   static let out = "out"
+  static let steps = 2000
+  static let suggestedBy: String? = "the plugin"
   static let learningRate = 1e-3
   static let logEvery = 100
 }

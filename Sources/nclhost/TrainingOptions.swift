@@ -7,6 +7,9 @@ import NCLHost
 /// The defaults that differ between the commands that train.
 protocol TrainingDefaults {
   static var out: String { get }
+  static var steps: Int { get }
+  /// Who may suggest the run's length, rate and schedule ("the plugin"), or nil.
+  static var suggestedBy: String? { get }
   static var learningRate: Double { get }
   static var logEvery: Int { get }
 }
@@ -17,8 +20,15 @@ enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
-  @Option(help: "Total training steps (a resumed run continues up to this count).")
-  var steps = 2000
+  /// "(default: the plugin's suggestion, else 2000)" in the help of a suggested setting.
+  private static func defaultNote(_ value: String) -> String {
+    "(default: \(Defaults.suggestedBy.map { "\($0)'s suggestion, else " } ?? "")\(value))"
+  }
+
+  @Option(name: .customLong("steps"), help: ArgumentHelp(
+    "Total training steps \(defaultNote("\(Defaults.steps)")); a resumed run continues up to this count.",
+    valueName: "steps"))
+  var givenSteps: Int?
 
   @Option(help: "Seed of initialization, data and sampling.")
   var seed: UInt64 = 0
@@ -32,11 +42,14 @@ struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
   @Flag(help: "Replace the run in DIR (checkpoint.ncl, metrics.jsonl) with a new one.")
   var overwrite = false
 
-  @Option(help: "Adam learning rate.")
-  var learningRate = Defaults.learningRate
+  @Option(name: .customLong("learning-rate"), help: ArgumentHelp(
+    "Adam learning rate \(defaultNote("\(Defaults.learningRate)")).", valueName: "learning-rate"))
+  var givenLearningRate: Double?
 
-  @Option(help: "Learning-rate schedule: constant or cosine (to 1% of the rate).")
-  var schedule: ScheduleChoice = .constant
+  @Option(name: .customLong("schedule"), help: ArgumentHelp(
+    "Learning-rate schedule: constant, or cosine to 1% of the rate \(defaultNote("constant")).",
+    valueName: "schedule"))
+  var givenSchedule: ScheduleChoice?
 
   @Option(help: "Clip gradients to this global L2 norm (0: off).")
   var clip = 0.0
@@ -51,8 +64,8 @@ struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
   var logEvery = Defaults.logEvery
 
   func validate() throws {
-    guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
-    guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
+    if let steps = givenSteps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+    if let rate = givenLearningRate, !(rate > 0) { throw ValidationError("--learning-rate must be positive, got \(rate)") }
     guard clip >= 0 else { throw ValidationError("--clip must be >= 0, got \(clip)") }
     guard checkpointEvery >= 1, logEvery >= 1, evaluateEvery >= 0 else {
       throw ValidationError("--checkpoint-every and --log-every must be >= 1, --evaluate-every >= 0")
@@ -67,10 +80,14 @@ struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
   /// How the run starts in --out.
   var start: RunDirectory.Start { resume ? .resume : overwrite ? .overwrite : .new }
 
-  var trainerConfiguration: TrainerConfiguration {
-    var configuration = TrainerConfiguration(steps: steps, learningRate: learningRate)
+  /// The run's settings: each of length, rate and schedule from the command line, else from the
+  /// problem's suggestion, else this command's default.
+  func trainerConfiguration(suggested: SuggestedTraining = SuggestedTraining()) -> TrainerConfiguration {
+    var configuration = TrainerConfiguration(
+      steps: givenSteps ?? suggested.steps ?? Defaults.steps, learningRate: givenLearningRate ?? suggested.learningRate ?? Defaults.learningRate)
     configuration.seed = seed
-    configuration.schedule = schedule == .cosine ? .cosine(minimumFactor: 0.01) : .constant
+    configuration.schedule = givenSchedule.map { $0 == .cosine ? .cosine(minimumFactor: SuggestedTraining.cosineFloor) : .constant }
+      ?? suggested.schedule ?? .constant
     configuration.gradientClipNorm = clip > 0 ? clip : nil
     configuration.checkpointEvery = checkpointEvery
     configuration.evaluateEvery = evaluateEvery
@@ -83,10 +100,11 @@ struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
   /// `directory.prepare(start)` first.
   func train(
     model: NCLModel<Float>, objective: any TrainingObjective, metadata: [String: String],
-    communicator: any Communicator = SingleProcess()
+    suggested: SuggestedTraining = SuggestedTraining(), communicator: any Communicator = SingleProcess()
   ) throws -> TrainingSummary {
     let trainer = try Trainer(
-      model: model, objective: objective, configuration: trainerConfiguration, outputDirectory: directory.url, metadata: metadata)
+      model: model, objective: objective, configuration: trainerConfiguration(suggested: suggested), outputDirectory: directory.url,
+      metadata: metadata)
     trainer.communicator = communicator
     Interruption.install()
     trainer.shouldStop = { _ in Interruption.requested }

@@ -40,7 +40,7 @@ final class DynamicalOTTests: XCTestCase {
     let d = library.descriptor
     XCTAssertEqual(d.name, "DynamicalOT")
     XCTAssertEqual(d.id, "org.ncl.dynamical-ot")
-    XCTAssertEqual(d.abiVersion, "1.2.0")
+    XCTAssertEqual(d.abiVersion, "1.3.0")
     let names = d.parameters.map(\.name)
     for name in ["data", "source", "target", "dimension", "csv", "population", "leave_out", "kinetic_weight", "estimator",
                  "proposal", "noise", "jacobian_weight", "divergence_free", "flux", "batch"] {

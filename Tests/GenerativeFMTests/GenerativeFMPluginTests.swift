@@ -41,7 +41,7 @@ final class GenerativeFMPluginTests: XCTestCase {
   func testDescriptorDataMapAndParameterErrors() throws {
     let d = try Self.library.get().descriptor
     XCTAssertEqual(d.name, "GenerativeFM")
-    XCTAssertEqual(d.abiVersion, "1.2.0")
+    XCTAssertEqual(d.abiVersion, "1.3.0")
     for name in ["8gaussians", "moons", "pinwheel", "checkerboard", "circles", "swissroll", "2spirals", "csv"] {
       XCTAssertTrue(d.parameters.first { $0.name == "data" }?.choices.contains(name) ?? false, name)
     }

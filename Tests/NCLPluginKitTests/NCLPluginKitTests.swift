@@ -87,6 +87,15 @@ final class NCLPluginKitTests: XCTestCase {
     XCTAssertEqual([c.divergence_free, c.batch_size, c.components], [1, 128, 0])
     XCTAssertEqual([ProblemDescription(dimension: 1).cValue().time_start, ProblemDescription(dimension: 1).cValue().time_end], [0, 0],
                    "the unit horizon is written as 0, 0")
+    let plain = ProblemDescription(dimension: 1).cValue()
+    XCTAssertEqual([plain.suggested_steps, plain.suggested_schedule], [0, ncl_schedule_kind_t(NCL_SCHEDULE_DEFAULT)], "no suggestion: the host's run")
+    XCTAssertEqual(plain.suggested_learning_rate, 0)
+    p.suggestedSteps = 12_000
+    p.suggestedLearningRate = 3e-3
+    p.suggestedSchedule = .cosine
+    let suggested = p.cValue()
+    XCTAssertEqual([suggested.suggested_steps, suggested.suggested_schedule], [12_000, ncl_schedule_kind_t(NCL_SCHEDULE_COSINE)])
+    XCTAssertEqual(suggested.suggested_learning_rate, 3e-3)
   }
 
   func testDescriptor() {

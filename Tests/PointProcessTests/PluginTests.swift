@@ -49,7 +49,7 @@ final class PluginTests: XCTestCase {
     let d = library.descriptor
     XCTAssertEqual(d.name, "PointProcess")
     XCTAssertEqual(d.id, "org.ncl.point-process")
-    XCTAssertEqual(d.abiVersion, "1.2.0")
+    XCTAssertEqual(d.abiVersion, "1.3.0")
     XCTAssertEqual(Array(d.parameters.map(\.name).prefix(6)), ["dataset", "data_dir", "train", "val", "test", "window"])
     XCTAssertEqual(d.parameters[0].choices, ["pinwheel", "earthquakes_jp", "csv", "generated"])
     XCTAssertEqual(d.functions.map(\.name), ["generate_pinwheel"])

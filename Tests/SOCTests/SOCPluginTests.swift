@@ -50,7 +50,7 @@ final class SOCPluginTests: XCTestCase {
   func testDescriptorAndParameterErrors() throws {
     let d = try Self.library.get().descriptor
     XCTAssertEqual(d.name, "SOC")
-    XCTAssertEqual(d.abiVersion, "1.2.0")
+    XCTAssertEqual(d.abiVersion, "1.3.0")
     XCTAssertEqual(d.parameters.first { $0.name == "problem" }?.choices,
                    ["quadratic-easy", "quadratic-hard", "linear-ou", "double-well", "custom"])
     XCTAssertTrue(createError([("problem", "custom")]).contains("problem=custom needs --set dimension=D"))

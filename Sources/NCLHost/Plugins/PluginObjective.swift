@@ -11,6 +11,8 @@ public struct PluginProblem: Equatable, Sendable {
   public let model: ModelConfiguration
   /// Advisory: points per expectation the plugin draws each step.
   public let batchSize: Int
+  /// The training run the plugin suggests (ABI 1.3), for what the user does not set.
+  public let suggestedTraining: SuggestedTraining
 
   /// The plugin's time horizon, mapped onto the model's [0, 1].
   public var horizon: ClosedRange<Double> { units.horizon }
@@ -230,5 +232,19 @@ extension PluginProblem {
     if p.divergence_free != 0 && dimension >= 2 { model.divergenceFreeHiddenSizes = [width / 2, width / 2].map { max($0, 8) } }
     self.model = model
     batchSize = p.batch_size > 0 ? Int(p.batch_size) : 256
+    // ABI 1.3: the suggested run (zero, hence absent, in older plugins' copies).
+    guard p.suggested_learning_rate.isFinite, p.suggested_learning_rate >= 0 else {
+      throw fail("suggested_learning_rate must be finite and >= 0 (0: the host's), got \(p.suggested_learning_rate)")
+    }
+    var suggested = SuggestedTraining()
+    if p.suggested_steps > 0 { suggested.steps = Int(p.suggested_steps) }
+    if p.suggested_learning_rate > 0 { suggested.learningRate = p.suggested_learning_rate }
+    switch Int32(p.suggested_schedule) {
+    case NCL_SCHEDULE_DEFAULT: break
+    case NCL_SCHEDULE_CONSTANT: suggested.schedule = .constant
+    case NCL_SCHEDULE_COSINE: suggested.schedule = .cosine(minimumFactor: SuggestedTraining.cosineFloor)
+    default: throw fail("unknown suggested_schedule \(p.suggested_schedule)")
+    }
+    suggestedTraining = suggested
   }
 }

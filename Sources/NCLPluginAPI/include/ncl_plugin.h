@@ -63,7 +63,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define NCL_ABI_VERSION_MAJOR 1
-#define NCL_ABI_VERSION_MINOR 2
+#define NCL_ABI_VERSION_MINOR 3
 #define NCL_ABI_VERSION_REVISION 0
 
 typedef struct ncl_version {
@@ -156,6 +156,12 @@ typedef uint32_t ncl_flux_kind_t;
 #define NCL_FLUX_KNOTHE_ROSENBLATT 2
 #define NCL_FLUX_FACTORIZED 3
 
+/* ABI 1.3: learning-rate schedules a problem may suggest. */
+typedef uint32_t ncl_schedule_kind_t;
+#define NCL_SCHEDULE_DEFAULT 0  /* the host's (constant) */
+#define NCL_SCHEDULE_CONSTANT 1
+#define NCL_SCHEDULE_COSINE 2   /* cosine decay to 1% of the rate over the run */
+
 typedef struct ncl_problem {
   uint32_t struct_size;        /* mandatory: sizeof(ncl_problem_t) */
   uint32_t dimension;          /* mandatory: D >= 1 */
@@ -191,6 +197,17 @@ typedef struct ncl_problem {
    * samples in the data's own units; one declared map keeps both and goes into the checkpoint. */
   const double *data_shift;
   const double *data_scale;
+
+  /* ABI 1.3 and later: append new members below this line. */
+
+  /* A suggested training run, used for each of the run's length, learning rate and schedule that
+   * the user does not give (nclhost run and sweep: --steps, --learning-rate, --schedule). 0 (and
+   * before 1.3): the host's default, 2000 steps at 1e-3, constant. Rationale: how long and how
+   * fast a problem trains is part of the problem; without it a default run of an objective that
+   * needs 12 000 cosine steps stops a sixth of the way. suggested_learning_rate must be finite. */
+  uint32_t suggested_steps;
+  double suggested_learning_rate;
+  ncl_schedule_kind_t suggested_schedule;
 } ncl_problem_t;
 
 /* The ABI 1.0 size of ncl_problem_t (through batch_size): the smallest the host accepts. */

@@ -13,7 +13,7 @@
 enum { P_MODE, P_DATA, P_SCALE, P_HORIZON, P_COUNT };
 
 static const ncl_param_info_t params[P_COUNT] = {
-  {sizeof(ncl_param_info_t), "mode", NCL_PARAM_CHOICE, "ok", 0, -1, "ok|crash|nan|stale_handle|fail_create|crash_create|crash_evaluate|crash_rank1|nan_rank1", "behaviour under test"},
+  {sizeof(ncl_param_info_t), "mode", NCL_PARAM_CHOICE, "ok", 0, -1, "ok|crash|nan|stale_handle|fail_create|crash_create|crash_evaluate|crash_rank1|nan_rank1|suggest", "behaviour under test"},
   {sizeof(ncl_param_info_t), "data", NCL_PARAM_PATH, "", 0, -1, NULL, "optional file of numbers, one per line"},
   {sizeof(ncl_param_info_t), "scale", NCL_PARAM_FLOAT, "1", 0.1, 10, NULL, "standard deviation of the target"},
   {sizeof(ncl_param_info_t), "horizon", NCL_PARAM_FLOAT, "0", 0, 1000, NULL, "time horizon [0, horizon] (0: the default [0, 1])"},
@@ -127,6 +127,13 @@ static ncl_status_t create(const ncl_host_t *host, const ncl_params_t *p, ncl_ob
   s->problem = (ncl_problem_t){.struct_size = sizeof(ncl_problem_t), .dimension = 1, .components = 2,
                                .time_end = p->values[P_HORIZON].number, .noise_start = 0.5,
                                .hidden_width = 8, .hidden_layers = 1, .batch_size = 64};
+#if NCL_ABI_VERSION_MINOR >= 3
+  if (strcmp(s->mode, "suggest") == 0) {
+    s->problem.suggested_steps = 7;
+    s->problem.suggested_learning_rate = 0.02;
+    s->problem.suggested_schedule = NCL_SCHEDULE_COSINE;
+  }
+#endif
   o->struct_size = sizeof *o;
   o->ctx = s;
   o->problem = &s->problem;

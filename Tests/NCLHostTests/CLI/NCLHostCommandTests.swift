@@ -49,12 +49,12 @@ final class NCLHostCommandTests: XCTestCase {
     result.assertExit(0)
     XCTAssertEqual(result.stderr, "")
     let lines = result.stdout.split(separator: "\n").map(String.init)
-    XCTAssertEqual(lines.first, "Fixture 0.0.1 (org.ncl.tests.fixture, ABI 1.2.0)")
+    XCTAssertEqual(lines.first, "Fixture 0.0.1 (org.ncl.tests.fixture, ABI 1.3.0)")
     XCTAssertTrue(lines.contains("path: \(library.path)"), result.stdout)
     func row(_ name: String) -> [String] {
       lines.first { $0.hasPrefix("  \(name) ") }.map { $0.split(separator: " ").map(String.init) } ?? []
     }
-    XCTAssertEqual(row("mode").prefix(3), ["mode", "ok|crash|nan|stale_handle|fail_create|crash_create|crash_evaluate|crash_rank1|nan_rank1", "ok"], result.stdout)
+    XCTAssertEqual(row("mode").prefix(3), ["mode", "ok|crash|nan|stale_handle|fail_create|crash_create|crash_evaluate|crash_rank1|nan_rank1|suggest", "ok"], result.stdout)
     XCTAssertEqual(row("data").prefix(3), ["data", "path", "\"\""], result.stdout)
     XCTAssertEqual(row("scale").prefix(5), ["scale", "float", "[0.1,", "10]", "1"], result.stdout)
     XCTAssertTrue(row("scale").joined(separator: " ").hasSuffix("standard deviation of the target"), result.stdout)
@@ -490,6 +490,30 @@ final class NCLHostCommandTests: XCTestCase {
     XCTAssertTrue(unknown.stderr.contains("has no parameter 'scal'"), unknown.summary)
   }
 
+  /// A problem's suggested run (ABI 1.3) is what a default run does; each of --steps,
+  /// --learning-rate and --schedule given on the command line wins over it.
+  func testRunTakesThePluginsSuggestedTrainingUnlessGiven() throws {
+    func trainer(_ extra: [String]) throws -> (banner: String, settings: [String: Any]) {
+      let b = scratch()
+      let result = try nclhost(["run", "Fixture", "--set", "mode=suggest", "--out", b.path] + extra + pluginPath())
+      result.assertExit(0)
+      let config = try JSONSerialization.jsonObject(with: Data(contentsOf: b.appendingPathComponent("config.json"))) as? [String: Any]
+      return (result.stdout, try XCTUnwrap(config?["trainer"] as? [String: Any]))
+    }
+    let suggested = try trainer([])
+    XCTAssertTrue(suggested.banner.contains(", 7 steps -> "), suggested.banner)
+    XCTAssertEqual(suggested.settings["steps"] as? Int, 7)
+    XCTAssertEqual(suggested.settings["learningRate"] as? Double, 0.02)
+    XCTAssertNotNil((suggested.settings["schedule"] as? [String: Any])?["cosine"], "\(suggested.settings)")
+    let given = try trainer(["--steps", "3", "--learning-rate", "0.5", "--schedule", "constant"])
+    XCTAssertEqual(given.settings["steps"] as? Int, 3)
+    XCTAssertEqual(given.settings["learningRate"] as? Double, 0.5)
+    XCTAssertNotNil((given.settings["schedule"] as? [String: Any])?["constant"], "\(given.settings)")
+    let partly = try trainer(["--steps", "4"])
+    XCTAssertEqual(partly.settings["steps"] as? Int, 4)
+    XCTAssertEqual(partly.settings["learningRate"] as? Double, 0.02, "an option not given still follows the suggestion")
+  }
+
   /// A process pinned to one core (`taskset`, as MPI launchers and batch systems pin) trains with
   /// one thread: a second one would spin against the first on the same core.
   func testPinnedRunUsesTheCoresOfItsAffinityMask() throws {
@@ -830,8 +854,9 @@ final class NCLHostCommandTests: XCTestCase {
     OPTIONS:
       --set <key=value>       Set a plugin parameter (repeatable; see `nclhost info
                               PLUGIN`).
-      --steps <steps>         Total training steps (a resumed run continues up to
-                              this count). (default: 2000)
+      --steps <steps>         Total training steps (default: the plugin's
+                              suggestion, else 2000); a resumed run continues up to
+                              this count.
       --seed <seed>           Seed of initialization, data and sampling. (default:
                               0)
       --out <dir>             Output directory for checkpoint.ncl, metrics.jsonl
@@ -840,10 +865,11 @@ final class NCLHostCommandTests: XCTestCase {
       --overwrite             Replace the run in DIR (checkpoint.ncl,
                               metrics.jsonl) with a new one.
       --learning-rate <learning-rate>
-                              Adam learning rate. (default: 0.001)
-      --schedule <schedule>   Learning-rate schedule: constant or cosine (to 1% of
-                              the rate). (values: constant, cosine; default:
-                              constant)
+                              Adam learning rate (default: the plugin's suggestion,
+                              else 0.001).
+      --schedule <schedule>   Learning-rate schedule: constant, or cosine to 1% of
+                              the rate (default: the plugin's suggestion, else
+                              constant). (values: constant, cosine)
       --clip <clip>           Clip gradients to this global L2 norm (0: off).
                               (default: 0.0)
       --checkpoint-every <checkpoint-every>
@@ -902,8 +928,8 @@ final class NCLHostCommandTests: XCTestCase {
                               (default: 256)
       --kinetic-weight <kinetic-weight>
                               Weight of the kinetic-energy term. (default: 0.05)
-      --steps <steps>         Total training steps (a resumed run continues up to
-                              this count). (default: 2000)
+      --steps <steps>         Total training steps (default: 2000); a resumed run
+                              continues up to this count.
       --seed <seed>           Seed of initialization, data and sampling. (default:
                               0)
       --out <dir>             Output directory for checkpoint.ncl, metrics.jsonl
@@ -912,10 +938,10 @@ final class NCLHostCommandTests: XCTestCase {
       --overwrite             Replace the run in DIR (checkpoint.ncl,
                               metrics.jsonl) with a new one.
       --learning-rate <learning-rate>
-                              Adam learning rate. (default: 0.002)
-      --schedule <schedule>   Learning-rate schedule: constant or cosine (to 1% of
-                              the rate). (values: constant, cosine; default:
-                              constant)
+                              Adam learning rate (default: 0.002).
+      --schedule <schedule>   Learning-rate schedule: constant, or cosine to 1% of
+                              the rate (default: constant). (values: constant,
+                              cosine)
       --clip <clip>           Clip gradients to this global L2 norm (0: off).
                               (default: 0.0)
       --checkpoint-every <checkpoint-every>

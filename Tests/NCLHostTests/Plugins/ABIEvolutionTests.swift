@@ -10,6 +10,7 @@ final class ABIEvolutionTests: XCTestCase {
   static let frozenDigests: [String: UInt64] = [
     "1.0": 0x1198_C109_D2AE_924A,
     "1.1": 0xFBE7_7868_168B_FE4B,
+    "1.2": 0x3DF8_3572_519A_9C63,
   ]
 
   static func fnv1a(_ data: Data) -> UInt64 {
@@ -39,7 +40,8 @@ final class ABIEvolutionTests: XCTestCase {
       let objective = try PluginObjective(library: library, values: library.descriptor.resolve([("horizon", "5")]))
       XCTAssertEqual(objective.problem.dimension, 1)
       XCTAssertEqual(objective.problem.horizon, 0...5, version)
-      XCTAssertEqual(objective.problem.units.shift, [], "a plugin older than 1.2 has no data map")
+      XCTAssertEqual(objective.problem.units.shift, [], "the fixture declares no data map")
+      XCTAssertEqual(objective.problem.suggestedTraining, SuggestedTraining(), "a plugin older than 1.3 suggests no run")
       XCTAssertEqual(objective.problem.batchSize, 64)
 
       let directory = TrainTestSupport.temporaryDirectory(self)

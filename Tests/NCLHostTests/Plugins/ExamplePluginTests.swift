@@ -37,7 +37,7 @@ final class ExamplePluginTests: XCTestCase {
     let d = try cLibrary().descriptor
     XCTAssertEqual(d.name, "GaussianTransport")
     XCTAssertEqual(d.id, "org.ncl.examples.gaussian-transport")
-    XCTAssertEqual(d.abiVersion, "1.2.0")
+    XCTAssertEqual(d.abiVersion, "1.3.0")
     XCTAssertEqual(d.parameters.map(\.name), ["dimension", "mean0", "std0", "mean1", "std1", "kinetic_weight", "batch"])
     XCTAssertEqual(d.parameters.map(\.kind), [.int, .float, .float, .float, .float, .float, .int])
     XCTAssertEqual(d.functions.map(\.name), ["gaussian_w2"])
@@ -51,7 +51,7 @@ final class ExamplePluginTests: XCTestCase {
     XCTAssertEqual(d.name, "SwiftRing")
     XCTAssertEqual(d.id, "org.ncl.examples.swift-ring")
     XCTAssertEqual(d.version, "0.1.0")
-    XCTAssertEqual(d.abiVersion, "1.2.0")
+    XCTAssertEqual(d.abiVersion, "1.3.0")
     XCTAssertEqual(d.parameters.map(\.name), ["radius0", "radius1", "noise", "kinetic_weight", "batch", "model_size"])
     XCTAssertEqual(d.parameters.map(\.kind), [.float, .float, .float, .float, .int, .choice])
     XCTAssertEqual(d.parameters.map(\.defaultValue), ["1", "2", "0.1", "0.05", "256", "small"])

@@ -27,9 +27,9 @@ final class PluginLoaderTests: XCTestCase {
     let d = library.descriptor
     XCTAssertEqual(d.name, "Fixture")
     XCTAssertEqual(d.id, "org.ncl.tests.fixture")
-    XCTAssertEqual(d.abiVersion, "1.2.0")
+    XCTAssertEqual(d.abiVersion, "1.3.0")
     XCTAssertEqual(d.parameters.map(\.name), ["mode", "data", "scale", "horizon"])
-    XCTAssertEqual(d.parameters[0].choices, ["ok", "crash", "nan", "stale_handle", "fail_create", "crash_create", "crash_evaluate", "crash_rank1", "nan_rank1"])
+    XCTAssertEqual(d.parameters[0].choices, ["ok", "crash", "nan", "stale_handle", "fail_create", "crash_create", "crash_evaluate", "crash_rank1", "nan_rank1", "suggest"])
     XCTAssertEqual(d.parameters[2].range, 0.1...10)
     XCTAssertNil(d.parameters[1].range)
   }
@@ -61,8 +61,8 @@ final class PluginLoaderTests: XCTestCase {
   func testWrongABIVersion() throws {
     let path = try fixture("wrong_abi").path
     XCTAssertThrowsError(try PluginLibrary(path: path)) { error in
-      XCTAssertEqual(error as? PluginLoadError, .incompatibleABI(path: path, found: "2.0.0", expected: "1.2.0"))
-      XCTAssertTrue("\(error)".contains("built for NCL plugin ABI 2.0.0, this host speaks 1.2.0"), "\(error)")
+      XCTAssertEqual(error as? PluginLoadError, .incompatibleABI(path: path, found: "2.0.0", expected: "1.3.0"))
+      XCTAssertTrue("\(error)".contains("built for NCL plugin ABI 2.0.0, this host speaks 1.3.0"), "\(error)")
     }
   }
 
@@ -87,7 +87,7 @@ final class PluginLoaderTests: XCTestCase {
       "not-elf": "cannot open as a shared library: file too short (not a shared library)",
       "missing-dependency": "libncl_fixture_dependency.so: cannot open shared object file",
       "undefined-symbol": "undefined symbol: ncl_fixture_nowhere_defined",
-      "wrong-abi": "built for NCL plugin ABI 2.0.0, this host speaks 1.2.0",
+      "wrong-abi": "built for NCL plugin ABI 2.0.0, this host speaks 1.3.0",
       "too-small": "descriptor struct_size 16 is smaller than",
       "missing-create": "invalid descriptor: create is NULL",
       "bad-default": "invalid descriptor: params[0]: parameter 'rate' (float): default value '20' is outside [0.0, 10.0]",
