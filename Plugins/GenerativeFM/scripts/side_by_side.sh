@@ -40,7 +40,7 @@ with open(sys.argv[2], "w") as f:
 PY
   start=$(date +%s.%N)
   $pin "$nclhost" fields --checkpoint "$dir/ncl/checkpoint.ncl" --input "$dir/score.csv" --only log_density --output "$dir/scored.csv"
-  score=$(echo "$(date +%s.%N) - $start" | bc)
+  score=$(printf "%.3f" "$(echo "$(date +%s.%N) - $start" | bc)")  # bc writes .5 for 0.5, which JSON refuses
   echo "{\"method\": \"ncl\", \"steps\": $ncl_steps, \"train_seconds\": $train, \"score_seconds_100k\": $score, \"eval\": $metrics}" > "$dir/ncl.json"
   echo "$set ncl $(cat "$dir/ncl.json")"
   for method in cfm ot; do

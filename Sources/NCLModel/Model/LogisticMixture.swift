@@ -43,9 +43,7 @@ public struct LogisticMixture<Scalar: TensorScalar> {
   /// log f(x_i | x_<i) and F(x_i | x_<i), both [batch, D], sharing one standardization.
   public func evaluate(_ x: Tensor<Scalar>) -> (logDensity: Tensor<Scalar>, cdf: Tensor<Scalar>) {
     let z = standardized(x)
-    let logDensity = logDensity(standardized: z)
-    let cdf = (logWeights.exp() * z.sigmoid()).sum(alongAxis: 2)
-    return (logDensity, cdf)
+    return (logDensity(standardized: z), cdf(standardized: z))
   }
 
   /// log f(x_i | x_<i) alone, [batch, D]: `evaluate` without the CDFs.
@@ -53,8 +51,14 @@ public struct LogisticMixture<Scalar: TensorScalar> {
     logDensity(standardized: standardized(x))
   }
 
-  private func logDensity(standardized z: Tensor<Scalar>) -> Tensor<Scalar> {
+  /// log f from z = `standardized(x)`, [batch, D].
+  func logDensity(standardized z: Tensor<Scalar>) -> Tensor<Scalar> {
     (logWeights - logScales + Logistic.logDensity(z)).logSumExp(alongAxis: 2)
+  }
+
+  /// F from z = `standardized(x)`, [batch, D].
+  func cdf(standardized z: Tensor<Scalar>) -> Tensor<Scalar> {
+    (logWeights.exp() * z.sigmoid()).sum(alongAxis: 2)
   }
 }
 

@@ -13,18 +13,27 @@ public final class ModelFields<Scalar: TensorScalar> {
   /// Whether derivative fields are recorded so that a loss built from them can be differentiated.
   public let differentiable: Bool
   public let mixture: LogisticMixture<Scalar>
+  /// Whether the tape recorded when the fields were made: the lazy ones below record the same
+  /// way wherever they are first read, so derivatives of them work from any later scope.
+  private let recording: Bool
+  /// z = (x_i - mu_k) / s_k, [B, D, K], shared by the conditional densities and CDFs.
+  private lazy var standardized: Tensor<Scalar> = recorded { mixture.standardized(x) }
   /// log f_t(x_i | x_<i), [B, D].
-  public let logConditionals: Tensor<Scalar>
-  /// F_t(x_i | x_<i), [B, D].
-  public let cdf: Tensor<Scalar>
+  public private(set) lazy var logConditionals: Tensor<Scalar> = recorded { mixture.logDensity(standardized: standardized) }
+  /// F_t(x_i | x_<i), [B, D]; not computed for a density alone (scoring points costs a third less).
+  public private(set) lazy var cdf: Tensor<Scalar> = recorded { mixture.cdf(standardized: standardized) }
+
+  private func recorded(_ body: () -> Tensor<Scalar>) -> Tensor<Scalar> {
+    GradientMode.$isEnabled.withValue(recording, operation: body)
+  }
 
   init(model: NCLModel<Scalar>, t: Tensor<Scalar>, x: Tensor<Scalar>, differentiable: Bool) {
     self.model = model
     self.t = t.detached().requiringGradient()
     self.x = x.requiresGradient ? x : x.requiringGradient()
     self.differentiable = differentiable
+    recording = GradientMode.isEnabled
     mixture = model.mixture(t: self.t, x: self.x)
-    (logConditionals, cdf) = mixture.evaluate(self.x)
   }
 
   var batch: Int { x.shape[0] }
