@@ -51,6 +51,8 @@ final class GenerativeFMPluginTests: XCTestCase {
     XCTAssertTrue(createError([("data", "csv"), ("csv", "/nonexistent/points.csv")]).contains("names no file"))
     let o = try objective(Self.small + [("data", "moons")])
     XCTAssertEqual(o.problem.dimension, 2)
+    // The suggested run (ABI 1.3) reaches the host: what a bare `nclhost run GenerativeFM` trains.
+    XCTAssertEqual(o.problem.suggestedTraining, SuggestedTraining(steps: 12_000, learningRate: 3e-3, schedule: .cosine(minimumFactor: 0.01)))
     // The data map is the training part's mean and standard deviation.
     let data = DataSet(law: .moons, count: 2000, testFraction: 0.2, seed: 0)
     XCTAssertEqual(o.units.shift, data.standardization.shift)

@@ -42,7 +42,7 @@ struct Settings {
     .float("interpolant_weight", default: 1, range: 0...1e6, help: "flow-matching-likelihood: weight of -E_t E log rho_t(x_t)"),
     .float("noise", default: 0.5, range: 0...100, help: "g of the SDE sampler, in model units (the data map's scale multiplies it)"),
     .int("batch", default: 256, range: 8...1_000_000, help: "points per expectation per step"),
-    .choice("model_size", ModelSize.allCases.map(\.rawValue), default: "medium",
+    .choice("model_size", ModelSize.allCases.map(\.rawValue), default: "large",
             help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128); nclhost options override"),
     .int("eval_samples", default: 1000, range: 10...100_000, help: "samples per W2 (exact assignment, O(n^3)) and sampler"),
     .int("eval_steps", default: 100, range: 2...100_000, help: "steps of the ODE (RK4) and SDE (Euler-Maruyama) samplers in the metrics"),

@@ -5,6 +5,7 @@
 # Writes OUT/SET/ (the NCL run, data/, ncl.json, cfm.json, ot.json) and prints one line per result.
 #
 # Usage: Plugins/GenerativeFM/scripts/side_by_side.sh OUT NCL_STEPS TORCH_STEPS [SET ...]
+# NCL's model is MODEL_SIZE (default medium: 8048 parameters, about torchcfm's tutorial MLP's).
 # Needs: a release build (swift build -c release --product nclhost; --product GenerativeFM) and a
 # Python with torch, torchcfm, torchdiffeq, POT (PYTHON, default /work/venv-ref/bin/python).
 set -euo pipefail
@@ -13,8 +14,9 @@ shift 3
 sets=${*:-8gaussians moons pinwheel checkerboard circles swissroll 2spirals}
 python=${PYTHON:-/work/venv-ref/bin/python}
 threads=${THREADS:-1}
-# Both programs on one core (taskset), torch with as many threads: on this shared 2-core machine
-# two torch threads ran 10x slower than one, and NCL ran as fast pinned as not.
+# Both programs on one core (taskset; CPU=N picks it), each with THREADS threads (default 1): NCL's
+# threads follow the affinity mask, torch gets --threads. On the shared 2-core machine two torch
+# threads ran 10x slower than one.
 pin="taskset -c ${CPU:-0}"
 score_count=${SCORE_COUNT:-100000}
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -23,7 +25,7 @@ export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX} OPENBLAS_NUM_THREADS=$th
 for set in $sets; do
   dir="$out/$set"
   mkdir -p "$dir"
-  $pin "$nclhost" run GenerativeFM --plugin-path "$root/.build/release" --set data=$set --set export_data="$dir/data" \
+  $pin "$nclhost" run GenerativeFM --plugin-path "$root/.build/release" --set data=$set --set model_size=${MODEL_SIZE:-medium} --set export_data="$dir/data" \
     --steps "$ncl_steps" --learning-rate 3e-3 --schedule cosine --log-every 1000 --out "$dir/ncl" --overwrite > "$dir/ncl.log" 2>&1
   # Training seconds: the last training step's elapsed time (the evaluation after it not counted).
   train=$(grep '"kind":"train"' "$dir/ncl/metrics.jsonl" | tail -1 | sed 's/.*"elapsedSeconds":\([0-9.e+-]*\).*/\1/')
