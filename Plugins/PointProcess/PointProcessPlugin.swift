@@ -141,6 +141,8 @@ public final class PointProcessObjective: ObjectiveImplementation {
     problem.hiddenWidth = 128
     problem.hiddenLayers = 3
     problem.batchSize = batch
+    // The recommended run (README): 30 000 steps, cosine from the host's 1e-3.
+    (problem.suggestedSteps, problem.suggestedSchedule) = (30_000, .cosine)
     // The host sees (and users get) data units; the model trains on standardized coordinates.
     problem.dataShift = data.mean
     problem.dataScale = data.std
