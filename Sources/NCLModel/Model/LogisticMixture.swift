@@ -48,6 +48,11 @@ public struct LogisticMixture<Scalar: TensorScalar> {
     return (logDensity, cdf)
   }
 
+  /// F(x_i | x_<i) alone, [batch, D]: `evaluate` without the log-densities.
+  public func cdf(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    (logWeights.exp() * standardized(x).sigmoid()).sum(alongAxis: 2)
+  }
+
   /// log f(x_i | x_<i) alone, [batch, D]: `evaluate` without the CDFs.
   public func logDensity(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     logDensity(standardized: standardized(x))

@@ -24,7 +24,7 @@ public struct NCLModel<Scalar: TensorScalar> {
     divergenceFree = configuration.divergenceFreeHiddenSizes.map { hidden in
       DivergenceFreeTerm(
         dimension: configuration.dimension, timeFeatures: features, hiddenSizes: hidden,
-        activation: configuration.activation, generator: &generator)
+        activation: configuration.activation, form: configuration.divergenceFreeForm ?? .dense, generator: &generator)
     }
     parameters = parameters.map { $0.requiringGradient() }
   }
