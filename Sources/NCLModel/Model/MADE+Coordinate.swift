@@ -60,6 +60,13 @@ public struct MADECoordinatePasses<Scalar: TensorScalar> {
     return h
   }
 
+  /// Every coordinate's outputs from the last hidden layer: [batch, D, outputsPerCoordinate],
+  /// `MADE.callAsFunction`'s dense form.
+  public func output(lastHidden h: Tensor<Scalar>) -> Tensor<Scalar> {
+    let last = weights.count - 1
+    return Tensor.linear(h, weight: weights[last], bias: made.biases[last]).reshaped([h.shape[0], made.dimension, made.outputsPerCoordinate])
+  }
+
   /// Coordinate i's outputs from the last hidden layer: [batch, 1, outputsPerCoordinate], the
   /// slice i of `MADE.callAsFunction`'s result.
   public func coordinateOutput(_ i: Int, lastHidden h: Tensor<Scalar>) -> Tensor<Scalar> {

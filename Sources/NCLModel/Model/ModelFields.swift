@@ -18,12 +18,25 @@ public final class ModelFields<Scalar: TensorScalar> {
   /// F_t(x_i | x_<i), [B, D].
   public let cdf: Tensor<Scalar>
 
+  /// The conditioner's first pre-activation and last hidden layer at (t, x), which the
+  /// Knothe-Rosenblatt flux's one-coordinate passes start from.
+  private var hiddenStates: (passes: MADECoordinatePasses<Scalar>, preactivation: Tensor<Scalar>, hidden: Tensor<Scalar>)?
+
   init(model: NCLModel<Scalar>, t: Tensor<Scalar>, x: Tensor<Scalar>, differentiable: Bool) {
     self.model = model
     self.t = t.detached().requiringGradient()
     self.x = x.requiresGradient ? x : x.requiringGradient()
     self.differentiable = differentiable
-    mixture = model.mixture(t: self.t, x: self.x)
+    if model.configuration.flux == .knotheRosenblatt && self.t.shape[0] == self.x.shape[0] {
+      // Per-row times: the conditioner's dense pass, kept layer by layer for the flux.
+      let passes = model.conditioner.coordinatePasses()
+      let preactivation = passes.firstPreactivation(t: self.t, x: self.x)
+      let hidden = passes.lastHidden(firstPreactivation: preactivation)
+      hiddenStates = (passes, preactivation, hidden)
+      mixture = LogisticMixture(conditionerOutput: passes.output(lastHidden: hidden), logScaleRange: model.logScaleRange)
+    } else {
+      mixture = model.mixture(t: self.t, x: self.x)
+    }
     (logConditionals, cdf) = mixture.evaluate(self.x)
   }
 
@@ -81,15 +94,17 @@ public final class ModelFields<Scalar: TensorScalar> {
       // runs from the first layer's pre-activation, whose tangent gains one column per
       // coordinate (W_x[:, k] u_k), through the hidden layers to coordinate i's outputs alone:
       // about D hidden passes in all, not D passes of the whole conditioner.
-      let passes = model.conditioner.coordinatePasses()
-      let preactivation = passes.firstPreactivation(t: t, x: x)
-      let hidden = passes.lastHidden(firstPreactivation: preactivation)
+      if hiddenStates == nil {
+        let passes = model.conditioner.coordinatePasses()
+        let preactivation = passes.firstPreactivation(t: t, x: x)
+        hiddenStates = (passes, preactivation, passes.lastHidden(firstPreactivation: preactivation))
+      }
+      let (passes, preactivation, hidden) = hiddenStates!
       var tangent = jvp(of: preactivation, wrt: t, tangent: .ones(t.shape), createGraph: differentiable)
-      let range = Scalar(model.configuration.minLogScale)...Scalar(model.configuration.maxLogScale)
       var columns: [Tensor<Scalar>] = []
       for i in 0..<dimension {
         if i > 0 { tangent = tangent + columns[i - 1] * passes.inputWeight(coordinate: i - 1) }
-        let law = LogisticMixture(conditionerOutput: passes.coordinateOutput(i, lastHidden: hidden), logScaleRange: range)
+        let law = LogisticMixture(conditionerOutput: passes.coordinateOutput(i, lastHidden: hidden), logScaleRange: model.logScaleRange)
         // x_i enters F_i directly too, but the direction's i-th entry is 0.
         let cdf = law.cdf(x.slice(alongAxis: 1, i..<i + 1))
         let dF = jvp(of: cdf, wrt: preactivation, tangent: tangent, createGraph: differentiable)

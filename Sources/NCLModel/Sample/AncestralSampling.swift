@@ -60,7 +60,6 @@ extension NCLModel {
     // log f_t(x_i | x_<i), [count, D], filled column by column when asked for.
     var logConditionals = [Scalar](repeating: 0, count: logDensity ? count * d : 0)
     let passes = detached().conditioner.coordinatePasses()
-    let logScaleRange = Scalar(configuration.minLogScale)...Scalar(configuration.maxLogScale)
     withoutGradient {
       // The first layer's pre-activation, updated with each coordinate as it is drawn; at a
       // shared time it stays one row until the first coordinate enters.

@@ -34,7 +34,7 @@ extension NCLModel {
       }
       let raw = passes.coordinateOutput(i, lastHidden: passes.lastHidden(firstPreactivation: preactivation))
       let law = LogisticMixture(
-        conditionerOutput: raw, logScaleRange: Scalar(configuration.minLogScale)...Scalar(configuration.maxLogScale))
+        conditionerOutput: raw, logScaleRange: logScaleRange)
       let (logDensity, cdf) = law.evaluate(x.slice(alongAxis: 1, i..<(i + 1)))
       let inverseDensity = (-logDensity.detached()).clamped(lower: -Scalar.greatestFiniteMagnitude, upper: logCap).exp()
       columns.append(x.slice(alongAxis: 1, i..<(i + 1)) - (cdf - cdf.detached()) * inverseDensity)

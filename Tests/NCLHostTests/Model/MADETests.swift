@@ -152,6 +152,7 @@ final class MADETests: XCTestCase {
           let label = "\(order) D=\(c.dimension) factorized=\(c.factorized) hidden=\(c.hidden) t \(t.shape)"
           let whole = network(t: t, x: x)
           let direct = passes.lastHidden(firstPreactivation: passes.firstPreactivation(t: t, x: x))
+          XCTAssertLessThan((passes.output(lastHidden: direct) - whole).abs().scalars.max()!, 1e-13, label)
           var preactivation = passes.timeOnlyPreactivation(t: t)
           for i in 0..<c.dimension {
             if i > 0 && !c.factorized {
