@@ -126,10 +126,10 @@ final class DynamicalOTTests: XCTestCase {
     XCTAssertEqual(box, exact, accuracy: 0.15 * exact, "importance (box proposal) \(box) vs exact samples \(exact)")
   }
 
-  func testJacobianPenaltyAndNoiseBuildADifferentiableLoss() throws {
+  func testJacobianPenaltyAccelerationAndNoiseBuildADifferentiableLoss() throws {
     for estimator in ["importance", "score", "reparameterized"] {
       let o = try objective([("source", "gaussian"), ("target", "gaussian"), ("batch", "32"), ("model_size", "small"),
-                             ("estimator", estimator), ("jacobian_weight", "0.1"), ("noise", "0.3")])
+                             ("estimator", estimator), ("jacobian_weight", "0.1"), ("acceleration_weight", "0.01"), ("noise", "0.3")])
       XCTAssertEqual(o.problem.noise, .constant(0.3))
       let model = try NCLModel<Float>(configuration: o.problem.model, seed: 3)
       var g = SeededGenerator(seed: 5)
@@ -137,6 +137,8 @@ final class DynamicalOTTests: XCTestCase {
       XCTAssertTrue(loss.requiresGradient)
       XCTAssertTrue(loss.scalar.isFinite)
       XCTAssertGreaterThan(terms["jacobian"] ?? -1, 0, "an untrained field is not a gradient field")
+      XCTAssertGreaterThan(terms["acceleration"] ?? -1, 0, "an untrained flow does not move at constant velocity")
+      XCTAssertTrue(terms["acceleration"]?.isFinite ?? false)
       let gradients = gradient(of: [loss], wrt: model.parameters)
       XCTAssertTrue(gradients.allSatisfy { $0.scalars.allSatisfy(\.isFinite) })
     }

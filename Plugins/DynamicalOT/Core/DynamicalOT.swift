@@ -68,12 +68,16 @@ public final class DynamicalOT: ObjectiveImplementation {
       host.report("jacobian", jacobian)
       total = total + settings.jacobianWeight * jacobian
     }
+    if let acceleration = terms.acceleration {
+      host.report("acceleration", acceleration)
+      total = total + settings.accelerationWeight * acceleration
+    }
     return try total.checked("building the loss")
   }
 
-  /// int_{T0}^{T1} E_{rho_t}[f] dt for the kinetic energy and the Jacobian penalty, with the
-  /// chosen estimator; both terms share one set of points and one model evaluation.
-  func modelTerms(host: PluginHost) throws -> (kinetic: PluginTensor, jacobian: PluginTensor?) {
+  /// int_{T0}^{T1} E_{rho_t}[f] dt for the kinetic energy, the Jacobian penalty and the
+  /// acceleration, with the chosen estimator; all share one set of points and one model evaluation.
+  func modelTerms(host: PluginHost) throws -> (kinetic: PluginTensor, jacobian: PluginTensor?, acceleration: PluginTensor?) {
     let n = settings.batch, d = dimension, length = horizon.upperBound - horizon.lowerBound
     var times: [Double], points: [Double], logQValues: [Double]?
     /// reparameterized: the samples as a tensor that carries the gradient, and the row each point takes from it.
@@ -144,7 +148,28 @@ public final class DynamicalOT: ObjectiveImplementation {
       }
       jacobian = expectation(asymmetry!.reshaped([n]))
     }
-    return (expectation(speed), jacobian)
+    let acceleration = settings.accelerationWeight > 0 ? expectation(accelerationSquared(host: host, t: t, x: x, times: times)) : nil
+    return (expectation(speed), jacobian, acceleration)
+  }
+
+  /// |a|^2, [n], of the probability-flow paths through (t, x): a = du/dt along the path =
+  /// d_t u + (grad u) u, by a central difference along the flow, (u(t + h, x + h u) -
+  /// u(t - h, x - h u)) / 2h (one-sided within h of the horizon's ends), h = 1 % of the horizon:
+  /// second order, and differentiable through all three velocity evaluations. (The host's fields
+  /// take t as data, so d_t u has no forward-mode route through the ABI.) OT geodesics move at
+  /// constant velocity, so the true path of a population on one has a = 0; elsewhere the term
+  /// prefers paths that keep their velocity across the snapshots, like a spline.
+  func accelerationSquared(host: PluginHost, t: PluginTensor, x: PluginTensor, times: [Double]) -> PluginTensor {
+    let n = times.count
+    let h = 0.01 * (horizon.upperBound - horizon.lowerBound)
+    let u = host.field(.velocity, t: t, x: x)
+    let before = times.map { max(horizon.lowerBound, $0 - h) }, after = times.map { min(horizon.upperBound, $0 + h) }
+    let back = host.tensor(zip(times, before).map { $0 - $1 }, shape: [n, 1])
+    let ahead = host.tensor(zip(after, times).map { $0 - $1 }, shape: [n, 1])
+    let uAhead = host.field(.velocity, t: host.tensor(after, shape: [n, 1]), x: x + ahead * u)
+    let uBack = host.field(.velocity, t: host.tensor(before, shape: [n, 1]), x: x - back * u)
+    let a = (uAhead - uBack) / (ahead + back)
+    return a.squared().sum(axis: 1).reshaped([n])
   }
 
   // MARK: - Metrics

@@ -68,6 +68,8 @@ struct Settings {
     .float("noise", default: 0, range: 0...100, help: "constant noise g of the SDE whose drift u enters the kinetic energy"),
     .float("jacobian_weight", default: 0, range: 0...1e6,
            help: "weight of the Jacobian symmetrization penalty E|grad u - grad u^T|_F^2 (0: off; costs D extra backward passes)"),
+    .float("acceleration_weight", default: 0, range: 0...1e6,
+           help: "weight of the paths' acceleration E|du/dt + (grad u) u|^2 (0: off): a smoothness prior across snapshots, zero on OT geodesics; costs two extra velocity evaluations"),
     .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "knothe-rosenblatt",
             help: "suggested flux: knothe-rosenblatt (represents the OT flow of Gaussians exactly), telescoping (cheaper), naive (ablation: spurious flux)"),
     .bool("divergence_free", default: true, help: "add the learned divergence-free flux term (D >= 2)"),
@@ -92,7 +94,7 @@ struct Settings {
   let isNCLPair: Bool
   /// The built-in process behind data=population (fresh draws of its laws give the noise floor), else nil.
   let populationProcess: PopulationProcess?
-  let kineticWeight, kineticWeightFinal, jacobianWeight, noise, proposalScale: Double
+  let kineticWeight, kineticWeightFinal, jacobianWeight, accelerationWeight, noise, proposalScale: Double
   let kineticAnnealSteps: Int
   let estimator: Estimator
   let proposal: Proposal.Kind
@@ -132,6 +134,7 @@ struct Settings {
     }
     kineticAnnealSteps = try p.int("kinetic_anneal_steps")
     jacobianWeight = try p.double("jacobian_weight")
+    accelerationWeight = try p.double("acceleration_weight")
     noise = try p.double("noise")
     proposalScale = try p.double("proposal_scale")
     estimator = try p.choice("estimator")

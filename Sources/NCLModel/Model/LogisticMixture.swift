@@ -46,6 +46,11 @@ public struct LogisticMixture<Scalar: TensorScalar> {
     return (logDensity(standardized: z), cdf(standardized: z))
   }
 
+  /// F(x_i | x_<i) alone, [batch, D]: `evaluate` without the log-densities.
+  public func cdf(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    cdf(standardized: standardized(x))
+  }
+
   /// log f(x_i | x_<i) alone, [batch, D]: `evaluate` without the CDFs.
   public func logDensity(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     logDensity(standardized: standardized(x))

@@ -99,7 +99,7 @@ public struct MADE<Scalar: TensorScalar>: LayerStack {
     return output.reshaped([batch, dimension, outputsPerCoordinate])
   }
 
-  private func maskedWeight(_ layer: Int) -> Tensor<Scalar> {
+  func maskedWeight(_ layer: Int) -> Tensor<Scalar> {
     isMasked[layer] ? weights[layer] * masks[layer] : weights[layer]
   }
 

@@ -37,6 +37,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
   /// Hidden sizes of the network M of the learned divergence-free term b = div(rho M);
   /// nil switches the term off. Needs D >= 2.
   public var divergenceFreeHiddenSizes: [Int]? = nil
+  /// How that term's antisymmetric M is parameterized. nil (what configurations saved before the
+  /// setting existed decode to) means `.dense`, so old checkpoints keep their meaning.
+  public var divergenceFreeForm: DivergenceFreeForm? = .default
   /// How the conditioner's hidden units get their degrees. nil (what configurations saved before
   /// the setting existed decode to) means `.interleaved`, so old checkpoints keep their meaning.
   public var hiddenUnitOrder: HiddenUnitOrder? = .grouped
@@ -57,6 +60,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     if let hidden = divergenceFreeHiddenSizes {
       if dimension < 2 { try fail("the divergence-free term needs dimension >= 2 (a 1-D divergence-free flux is constant)") }
       if hidden.isEmpty || hidden.contains(where: { $0 < 1 }) { try fail("divergence-free hidden sizes must be positive, got \(hidden)") }
+      if case .lowRank(let planes) = divergenceFreeForm, planes < 1 { try fail("the divergence-free term needs at least one plane, got \(planes)") }
     }
   }
 }

@@ -27,13 +27,26 @@ public final class ModelFields<Scalar: TensorScalar> {
     GradientMode.$isEnabled.withValue(recording, operation: body)
   }
 
+  /// The conditioner's first pre-activation and last hidden layer at (t, x), which the
+  /// Knothe-Rosenblatt flux's one-coordinate passes start from.
+  private var hiddenStates: (passes: MADECoordinatePasses<Scalar>, preactivation: Tensor<Scalar>, hidden: Tensor<Scalar>)?
+
   init(model: NCLModel<Scalar>, t: Tensor<Scalar>, x: Tensor<Scalar>, differentiable: Bool) {
     self.model = model
     self.t = t.detached().requiringGradient()
     self.x = x.requiresGradient ? x : x.requiringGradient()
     self.differentiable = differentiable
     recording = GradientMode.isEnabled
-    mixture = model.mixture(t: self.t, x: self.x)
+    if model.configuration.flux == .knotheRosenblatt && self.t.shape[0] == self.x.shape[0] {
+      // Per-row times: the conditioner's dense pass, kept layer by layer for the flux.
+      let passes = model.conditioner.coordinatePasses()
+      let preactivation = passes.firstPreactivation(t: self.t, x: self.x)
+      let hidden = passes.lastHidden(firstPreactivation: preactivation)
+      hiddenStates = (passes, preactivation, hidden)
+      mixture = LogisticMixture(conditionerOutput: passes.output(lastHidden: hidden), logScaleRange: model.logScaleRange)
+    } else {
+      mixture = model.mixture(t: self.t, x: self.x)
+    }
   }
 
   var batch: Int { x.shape[0] }
@@ -61,10 +74,10 @@ public final class ModelFields<Scalar: TensorScalar> {
 
   private func computeConstructedVelocity() -> Tensor<Scalar> {
     let logF = logConditionals
-    let (dtLogF, dtF) = timeDerivatives
     switch model.configuration.flux {
     case .telescoping(let tau):
       // u_i = -exp(sum_{k>i}[log s'_tau(x_k) - log f_k] - log f_i) ((sum_{k<i} d_t log f_k)(F_i - s_tau(x_i)) + d_t F_i)
+      let (dtLogF, dtF) = timeDerivatives
       // x itself, not a constant copy: derivatives in x (Jacobian penalties, samples that depend on
       // the parameters) must see the reference's sigma_tau(x_i) and log sigma'_tau(x_k).
       let z = x / Scalar(tau)
@@ -75,6 +88,7 @@ public final class ModelFields<Scalar: TensorScalar> {
       return -tailFactor * (prefixRate * (cdf - z.sigmoid()) + dtF)
     case .naive:
       // a = e_D rho(x_<D) F_D: only the last coordinate moves.
+      let (dtLogF, dtF) = timeDerivatives
       let last = dimension - 1
       let prefixRate = dtLogF.slice(alongAxis: 1, 0..<last).sum(alongAxis: 1, keepingDimension: true)
       let dimension = self.dimension
@@ -82,16 +96,28 @@ public final class ModelFields<Scalar: TensorScalar> {
       let uLast = -(-slice(logF)).exp() * (prefixRate * slice(cdf) + slice(dtF))
       return last == 0 ? uLast : Tensor.concatenate([.zeros([batch, last]), uLast], alongAxis: 1)
     case .factorized:
-      return -(-logF).exp() * dtF
+      return -(-logF).exp() * timeDerivatives.cdf
     case .knotheRosenblatt:
       // u_i = -(d_t F_i + sum_{k<i} (d_{x_k} F_i) u_k) / f_i: a directional derivative of F_i
-      // along (1, u_1, ..., u_{i-1}, 0, ...), one forward-mode pass per coordinate.
+      // along (1, u_1, ..., u_{i-1}, 0, ...), one forward-mode pass per coordinate. Each pass
+      // runs from the first layer's pre-activation, whose tangent gains one column per
+      // coordinate (W_x[:, k] u_k), through the hidden layers to coordinate i's outputs alone:
+      // about D hidden passes in all, not D passes of the whole conditioner.
+      if hiddenStates == nil {
+        let passes = model.conditioner.coordinatePasses()
+        let preactivation = passes.firstPreactivation(t: t, x: x)
+        hiddenStates = (passes, preactivation, passes.lastHidden(firstPreactivation: preactivation))
+      }
+      let (passes, preactivation, hidden) = hiddenStates!
+      var tangent = jvp(of: preactivation, wrt: t, tangent: .ones(t.shape), createGraph: differentiable)
       var columns: [Tensor<Scalar>] = []
       for i in 0..<dimension {
-        let direction = i == 0 ? Tensor<Scalar>.zeros([batch, dimension])
-          : Tensor.concatenate(columns + [.zeros([batch, dimension - i])], alongAxis: 1)
-        let dF = i == 0 ? dtF : jvp(of: [cdf], wrt: [t, x], tangents: [.ones(t.shape), direction], createGraph: differentiable)[0]
-        columns.append(-(-logF.slice(alongAxis: 1, i..<i + 1)).exp() * dF.slice(alongAxis: 1, i..<i + 1))
+        if i > 0 { tangent = tangent + columns[i - 1] * passes.inputWeight(coordinate: i - 1) }
+        let law = LogisticMixture(conditionerOutput: passes.coordinateOutput(i, lastHidden: hidden), logScaleRange: model.logScaleRange)
+        // x_i enters F_i directly too, but the direction's i-th entry is 0.
+        let cdf = law.cdf(x.slice(alongAxis: 1, i..<i + 1))
+        let dF = jvp(of: cdf, wrt: preactivation, tangent: tangent, createGraph: differentiable)
+        columns.append(-(-logF.slice(alongAxis: 1, i..<i + 1)).exp() * dF)
       }
       return Tensor.concatenate(columns, alongAxis: 1)
     }

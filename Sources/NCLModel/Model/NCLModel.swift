@@ -24,7 +24,7 @@ public struct NCLModel<Scalar: TensorScalar> {
     divergenceFree = configuration.divergenceFreeHiddenSizes.map { hidden in
       DivergenceFreeTerm(
         dimension: configuration.dimension, timeFeatures: features, hiddenSizes: hidden,
-        activation: configuration.activation, generator: &generator)
+        activation: configuration.activation, form: configuration.divergenceFreeForm ?? .dense, generator: &generator)
     }
     parameters = parameters.map { $0.requiringGradient() }
   }
@@ -55,10 +55,11 @@ public struct NCLModel<Scalar: TensorScalar> {
 
   /// The conditional laws at (t, x): t [batch, 1] or [1, 1] (shared by the batch), x [batch, D].
   public func mixture(t: Tensor<Scalar>, x: Tensor<Scalar>) -> LogisticMixture<Scalar> {
-    LogisticMixture(
-      conditionerOutput: conditioner(t: t, x: x),
-      logScaleRange: Scalar(configuration.minLogScale)...Scalar(configuration.maxLogScale))
+    LogisticMixture(conditionerOutput: conditioner(t: t, x: x), logScaleRange: logScaleRange)
   }
+
+  /// The clamp range of each component's log-scale.
+  public var logScaleRange: ClosedRange<Scalar> { Scalar(configuration.minLogScale)...Scalar(configuration.maxLogScale) }
 
   /// log rho_t(x), [batch]: the cheapest path, for likelihood terms.
   public func logDensity(t: Tensor<Scalar>, x: Tensor<Scalar>) -> Tensor<Scalar> {

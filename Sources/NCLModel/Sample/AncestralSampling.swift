@@ -4,8 +4,10 @@ extension NCLModel {
   /// `count` exact samples of rho_t, [count, D]: for i = 1...D, run the conditioner on the
   /// coordinates drawn so far, pick a component by its weight, draw from that logistic.
   ///
-  /// The time is shared by the batch: the conditioner computes its time-only units once, and the
-  /// first coordinate's law, which depends on t alone, is evaluated for one row.
+  /// Each step adds the coordinate just drawn to the first layer's pre-activation and computes
+  /// coordinate i's outputs only (`MADECoordinatePasses`), so the D steps cost about D hidden
+  /// passes, not D full conditioner passes of D outputs each. The time is shared by the batch:
+  /// the first coordinate's law, which depends on t alone, is evaluated for one row.
   public func sample(at time: Double, count: Int, using generator: inout SeededGenerator) -> Tensor<Scalar> {
     draw(times: Tensor(repeating: Scalar(time), shape: [1, 1]), count: count, logDensity: false, using: &generator).samples
   }
@@ -54,20 +56,27 @@ extension NCLModel {
     times t: Tensor<Scalar>, count: Int, logDensity: Bool, using generator: inout SeededGenerator
   ) -> (samples: Tensor<Scalar>, logDensity: Tensor<Scalar>?) {
     let d = dimension, k = configuration.components
-    let shared = t.shape[0] == 1 && count != 1
     var values = [Scalar](repeating: 0, count: count * d)
     // log f_t(x_i | x_<i), [count, D], filled column by column when asked for.
     var logConditionals = [Scalar](repeating: 0, count: logDensity ? count * d : 0)
-    let constant = detached()
+    let passes = detached().conditioner.coordinatePasses()
     withoutGradient {
-      let times = t.detached()
+      // The first layer's pre-activation, updated with each coordinate as it is drawn; at a
+      // shared time it stays one row until the first coordinate enters.
+      var preactivation = passes.timeOnlyPreactivation(t: t.detached())
       for i in 0..<d {
-        // x_<i enter coordinate i's law; the first one's sees t alone, so a shared time needs one row.
-        let oneRow = shared && i == 0
-        let law = constant.mixture(t: times, x: oneRow ? .zeros([1, d]) : Tensor(shape: [count, d], scalars: values))
+        if i > 0 && !conditioner.factorized {
+          let previous = Tensor(shape: [count, 1], scalars: (0..<count).map { values[$0 * d + i - 1] })
+          preactivation = passes.addingInput(preactivation, coordinate: i - 1, values: previous)
+        }
+        // Coordinate i's law alone, [rows, 1, K] (one row while it depends on the shared time only).
+        let law = LogisticMixture(
+          conditionerOutput: passes.coordinateOutput(i, lastHidden: passes.lastHidden(firstPreactivation: preactivation)),
+          logScaleRange: logScaleRange)
+        let oneRow = preactivation.shape[0] == 1
         let logWeights = law.logWeights.scalars, means = law.means.scalars, logScales = law.logScales.scalars
         for b in 0..<count {
-          let base = ((oneRow ? 0 : b) * d + i) * k
+          let base = (oneRow ? 0 : b) * k
           var u = Scalar(generator.nextUniform())
           var component = k - 1
           for c in 0..<k {
@@ -83,7 +92,7 @@ extension NCLModel {
           // Coordinate i's mixture at the values just drawn: the same law, evaluated as
           // `ModelFields` evaluates it.
           let column = Tensor(shape: [count, 1], scalars: (0..<count).map { values[$0 * d + i] })
-          let logF = law.coordinate(i).logDensity(column).scalars
+          let logF = law.logDensity(column).scalars
           for b in 0..<count { logConditionals[b * d + i] = logF[b] }
         }
       }

@@ -12,7 +12,8 @@ extension NCLModel {
   /// first order in the parameters (and in t when t carries a gradient), which is all a loss
   /// gradient needs; higher derivatives through the samples are not those of the inverse CDF.
   ///
-  /// Costs D recorded forward passes of the conditioner on top of `sample(at:using:)`, and draws
+  /// Costs D recorded passes of the conditioner's hidden layers and one coordinate's outputs each
+  /// (`MADECoordinatePasses`) on top of `sample(at:using:)`, and draws
   /// the same random numbers: with the same generator state the values are that method's.
   /// Without recording (or with constant parameters and t) it returns the plain samples.
   public func reparameterizedSample(at t: Tensor<Scalar>, using generator: inout SeededGenerator) -> Tensor<Scalar> {
@@ -22,15 +23,18 @@ extension NCLModel {
     // 1 / f stays finite where f underflows (never at a model sample in practice): the value is
     // unaffected (it multiplies an exact zero), only the gradient is capped.
     let logCap = Scalar.log(Scalar.greatestFiniteMagnitude) / 2
+    let passes = conditioner.coordinatePasses()
+    // The first layer's pre-activation, with each rebuilt coordinate added as it is made: each
+    // pass sees exactly the sampler's input (x_>=i do not enter coordinate i's law).
+    var preactivation = passes.timeOnlyPreactivation(t: t)
     var columns: [Tensor<Scalar>] = []
     for i in 0..<d {
-      // Coordinate i's law only. The conditioner is autoregressive, so x_>=i do not enter: zeros
-      // stand in for them, as in `sample`, and each pass sees exactly the sampler's input.
-      let later = Tensor<Scalar>.zeros([x.shape[0], d - i])
-      let input = i == 0 ? later : Tensor.concatenate(columns + [later], alongAxis: 1)
-      let raw = conditioner(t: t, x: input).slice(alongAxis: 1, i..<(i + 1))
+      if i > 0 && !conditioner.factorized {
+        preactivation = passes.addingInput(preactivation, coordinate: i - 1, values: columns[i - 1])
+      }
+      let raw = passes.coordinateOutput(i, lastHidden: passes.lastHidden(firstPreactivation: preactivation))
       let law = LogisticMixture(
-        conditionerOutput: raw, logScaleRange: Scalar(configuration.minLogScale)...Scalar(configuration.maxLogScale))
+        conditionerOutput: raw, logScaleRange: logScaleRange)
       let (logDensity, cdf) = law.evaluate(x.slice(alongAxis: 1, i..<(i + 1)))
       let inverseDensity = (-logDensity.detached()).clamped(lower: -Scalar.greatestFiniteMagnitude, upper: logCap).exp()
       columns.append(x.slice(alongAxis: 1, i..<(i + 1)) - (cdf - cdf.detached()) * inverseDensity)

@@ -38,6 +38,7 @@ final class FluxIdentityTests: XCTestCase {
     for dimension in [2, 3] {
       assertContinuity(Support.model(dimension: dimension, divergenceFree: true), label: "telescoping + div-free")
     }
+    assertContinuity(Support.model(dimension: 5, flux: .knotheRosenblatt, divergenceFree: true), label: "knothe-rosenblatt + div-free")
   }
 
   func testFokkerPlanckForPositiveNoise() {

@@ -135,4 +135,36 @@ final class MADETests: XCTestCase {
     XCTAssertEqual(model.conditioner.hiddenUnitOrder, .interleaved)
     XCTAssertEqual(try NCLModel<Double>(configuration: ModelConfiguration(dimension: 2), seed: 1).conditioner.hiddenUnitOrder, .grouped)
   }
+
+  /// One coordinate at a time (sampling, Knothe-Rosenblatt): the first layer's pre-activation
+  /// built input by input, then coordinate i's outputs alone, is slice i of the whole network's
+  /// output, for every layout, shared and per-row times, and the factorized network.
+  func testCoordinatePassesMatchTheWholeNetwork() {
+    let cases: [(dimension: Int, factorized: Bool, hidden: [Int])] = [
+      (1, false, [8]), (2, false, [12, 7]), (3, false, [12, 7]), (5, false, [4, 9]), (3, true, [6]), (4, false, [2]),
+    ]
+    for order in [HiddenUnitOrder.grouped, .interleaved] {
+      for c in cases {
+        let network = made(dimension: c.dimension, order: order, factorized: c.factorized, hidden: c.hidden)
+        let passes = network.coordinatePasses()
+        let x = points(6, c.dimension, seed: 13)
+        for t in [T(shape: [6, 1], scalars: [0.1, 0.2, 0.4, 0.6, 0.8, 0.9]), T(shape: [1, 1], scalars: [0.3])] {
+          let label = "\(order) D=\(c.dimension) factorized=\(c.factorized) hidden=\(c.hidden) t \(t.shape)"
+          let whole = network(t: t, x: x)
+          let direct = passes.lastHidden(firstPreactivation: passes.firstPreactivation(t: t, x: x))
+          XCTAssertLessThan((passes.output(lastHidden: direct) - whole).abs().scalars.max()!, 1e-13, label)
+          var preactivation = passes.timeOnlyPreactivation(t: t)
+          for i in 0..<c.dimension {
+            if i > 0 && !c.factorized {
+              preactivation = passes.addingInput(preactivation, coordinate: i - 1, values: x.slice(alongAxis: 1, (i - 1)..<i))
+            }
+            let expected = whole.slice(alongAxis: 1, i..<(i + 1))
+            let incremental = passes.coordinateOutput(i, lastHidden: passes.lastHidden(firstPreactivation: preactivation))
+            XCTAssertLessThan((incremental.broadcast(to: [6, 1, 3]) - expected).abs().scalars.max()!, 1e-13, "\(label), coordinate \(i)")
+            XCTAssertLessThan((passes.coordinateOutput(i, lastHidden: direct) - expected).abs().scalars.max()!, 1e-13, "\(label), coordinate \(i)")
+          }
+        }
+      }
+    }
+  }
 }

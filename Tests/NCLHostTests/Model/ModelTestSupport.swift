@@ -6,7 +6,8 @@ enum ModelTestSupport {
 
   /// A small Double model whose parameters are scaled up so that the density moves visibly in t.
   static func model(
-    dimension: Int, flux: FluxConstruction = .default, divergenceFree: Bool = false, seed: UInt64 = 1
+    dimension: Int, flux: FluxConstruction = .default, divergenceFree: Bool = false,
+    divergenceFreeForm: DivergenceFreeForm = .default, seed: UInt64 = 1
   ) -> NCLModel<Double> {
     var configuration = ModelConfiguration(dimension: dimension)
     configuration.components = 3
@@ -14,12 +15,14 @@ enum ModelTestSupport {
     configuration.timeFrequencies = 2
     configuration.flux = flux
     configuration.divergenceFreeHiddenSizes = divergenceFree ? [8] : nil
+    configuration.divergenceFreeForm = divergenceFreeForm
     var model = try! NCLModel<Double>(configuration: configuration, seed: seed)
     model.parameters = model.parameters.map { ($0.detached() * 2).requiringGradient() }
     if divergenceFree {
       // The M network starts near zero by design; make b large enough to test.
       let last = model.divergenceFree!.network.weights.count - 1
       model.divergenceFree!.network.weights[last] = model.divergenceFree!.network.weights[last] * 100
+      model.divergenceFree!.timeMatrices = model.divergenceFree!.timeMatrices.map { $0 * 100 }
     }
     return model
   }
