@@ -69,6 +69,18 @@ public struct CrowdTask: Sendable {
     }
   }
 
+  /// The scale of the control cost of moving p0 to p1 in time T with noise sigma:
+  /// E|X1 - X0|^2 / (2 sigma^2 T) for independent X0 ~ p0, X1 ~ p1 (the cost of a straight-line
+  /// transport under the independent coupling, an upper bound of the optimal one's kinetic part):
+  /// GMM 130, V-neck 49, S-tunnel 82. Sets marginal_weight=-1.
+  public func transportScale(sigma: Double) -> Double {
+    func secondMoment(_ law: GaussianMixture) -> Double {
+      law.components.reduce(0) { $0 + $1.weight * ($1.mean.reduce(0) { $0 + $1 * $1 } + $1.std.reduce(0) { $0 + $1 * $1 }) }
+    }
+    let cross = zip(initial.mean, target.mean).reduce(0) { $0 + $1.0 * $1.1 }
+    return (secondMoment(initial) + secondMoment(target) - 2 * cross) / (2 * sigma * sigma * horizon)
+  }
+
   /// Whether (x, y) lies inside an obstacle (hard indicator).
   public func insideObstacle(_ x: Double, _ y: Double) -> Bool { obstacles.contains { $0.contains(x, y) } }
 }
