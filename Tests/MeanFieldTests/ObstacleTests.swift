@@ -21,6 +21,11 @@ final class ObstacleTests: XCTestCase {
       XCTAssertEqual(tunnel.insideObstacle(x, y), inside, "s-tunnel (\(x), \(y))")
     }
     XCTAssertTrue(CrowdTask.make(.opinion).obstacles.isEmpty)
+    // The default barrier margins leave the V-neck's passage open: its centre lies farther from the
+    // walls (signed distance 0.36) than the margin plus three barrier widths.
+    XCTAssertEqual(neck.obstacles[0].signedDistance(0, 0), 0.36, accuracy: 1e-12)
+    XCTAssertLessThan(neck.barrierMargin + 3 * 0.1, neck.obstacles[0].signedDistance(0, 0) + 0.05)
+    XCTAssertEqual(tunnel.barrierMargin, 0.5)
   }
 
   /// The barrier is width ln 2 on the boundary, above it exactly where the indicator is 1, decreasing

@@ -23,6 +23,11 @@ public struct CrowdTask: Sendable {
   public let opinion: OpinionDrift?
   /// The data map: the model sees (x - shift) / scale, coordinates of unit order along the whole path.
   public let shift, scale: [Double]
+  /// The obstacle barrier's default margin (barrier_margin=-1), in data units: 0.5 where the
+  /// passages are wide (S-tunnel: the crowd's tails crossed the ellipses' tips at 0.1, 3.7 % of the
+  /// mass at the worst time, 0.6 % at 0.5), 0.1 for the V-neck, whose neck centre is only 0.36 from
+  /// the walls in signed distance (a margin near that would close it) and which holds at 0.1.
+  public var barrierMargin: Double { kind == .sTunnel ? 0.5 : 0.1 }
 
   public var hasObstacles: Bool { !obstacles.isEmpty }
 

@@ -39,8 +39,8 @@ struct Settings {
     .float("obstacle_warmup", default: 0.2, range: 0...1,
            help: "fraction of the run over which the obstacle weight ramps up from 0 (the marginals are fitted first; 0: full weight from the start)"),
     .float("barrier_width", default: 0.1, range: 1e-4...10, help: "width of the barrier width * softplus((margin - d) / width) (the depth inside, smoothed), d the signed distance to an obstacle"),
-    .float("barrier_margin", default: Settings.defaultBarrierMargin, range: 0...10,
-           help: "margin of the barrier outside each obstacle, in data units: the push starts before the hard boundary, so the crowd's tails stay out"),
+    .float("barrier_margin", default: -1, range: -1...10,
+           help: "margin of the barrier outside each obstacle, in data units: the push starts before the hard boundary, so the crowd's tails stay out (-1: the task's, s-tunnel 0.5, else 0.1)"),
     .float("marginal_weight", default: -1, range: -1...1e6,
            help: "weight of the marginal terms -E_{p0} log rho_0 - E_{p1} log rho_T (+ the reverse KLs, see reverse_kl); -1: \(Settings.marginalFactor) x the task's transport scale (see README), at least \(Settings.minimumMarginalWeight)"),
     .bool("reverse_kl", default: false,
@@ -103,7 +103,8 @@ struct Settings {
     obstacleWeight = try p.double("obstacle_weight")
     obstacleWarmup = try p.double("obstacle_warmup")
     barrierWidth = try p.double("barrier_width")
-    barrierMargin = try p.double("barrier_margin")
+    let margin = try p.double("barrier_margin")
+    barrierMargin = margin >= 0 ? margin : task.barrierMargin
     let marginal = try p.double("marginal_weight")
     guard marginal == -1 || marginal > 0 else {
       throw ObjectiveError.invalidArgument("marginal_weight=\(marginal) must be positive (or -1: the task's transport scale)")
@@ -141,9 +142,6 @@ extension Settings {
   static func marginalWeight(requested: Double, task: CrowdTask, sigma: Double) -> Double {
     requested > 0 ? requested : max(minimumMarginalWeight, marginalFactor * task.transportScale(sigma: sigma))
   }
-
-  /// barrier_margin's default, in data units (the V-neck's neck is 1.2 wide).
-  static let defaultBarrierMargin = 0.1
 
   /// The obstacle weight at `step`: ramped linearly over the first obstacle_warmup of the run.
   func obstacleWeight(at step: StepInfo) -> Double {
