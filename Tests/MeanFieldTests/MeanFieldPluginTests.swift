@@ -21,7 +21,7 @@ final class MeanFieldPluginTests: XCTestCase {
   /// Tiny models and metrics: the tests check that things run and hold, not how well they train.
   static let tiny: [(key: String, value: String)] = [
     ("model_size", "small"), ("batch", "16"), ("eval_samples", "40"), ("eval_times", "3"), ("eval_paths", "20"), ("eval_steps", "6"),
-    ("eval_floors", "true"),
+    ("eval_floors", "true"), ("stratified_pool", "400"),
   ]
 
   // MARK: - Descriptor and parameters
@@ -62,6 +62,15 @@ final class MeanFieldPluginTests: XCTestCase {
         for key in ["w2_final", "w2_final_floor", "w2_initial", "w2_final_sde", "control_cost", "entropy_cost", "objective_cost"] {
           XCTAssertTrue(m[key]?.isFinite ?? false, "\(task) \(estimator): \(key) = \(String(describing: m[key]))")
         }
+        // The tamed control of the loss never exceeds the plain one (cap (sqrt(1 + 2 c / cap) - 1) <= c).
+        let plain = try XCTUnwrap(summary.lastTerms["control"]), tamed = try XCTUnwrap(summary.lastTerms["control_tamed"])
+        XCTAssertLessThanOrEqual(tamed, plain * (1 + 1e-5) + 1e-6, "\(task) \(estimator)")
+        if task == "gmm" {
+          for key in ["w2_final_stratified", "w2_final_stratified_floor", "w2_final_matched_modes"] {
+            XCTAssertTrue(m[key]?.isFinite ?? false, "\(key) = \(String(describing: m[key]))")
+          }
+          XCTAssertTrue((0...1).contains(m["mode_weight_error"] ?? -1))
+        }
         let hasObstacles = task != "opinion" && task != "opinion-high"
         for key in ["obstacle_mass_max", "obstacle_mass_sde_max"] {
           XCTAssertEqual(m[key] != nil, hasObstacles, "\(task): \(key)")
@@ -69,6 +78,15 @@ final class MeanFieldPluginTests: XCTestCase {
         }
       }
     }
+  }
+
+  /// control_cap = 0 trains on the plain control cost; a small cap tames the batch's large costs.
+  func testControlCap() throws {
+    let base = Self.tiny + [("task", "s-tunnel")]
+    let off = try train(try objective(base + [("control_cap", "0")]), model: try NCLModel<Float>(configuration: try objective(base).problem.model, seed: 2), steps: 1)
+    XCTAssertEqual(try XCTUnwrap(off.lastTerms["control_tamed"]), try XCTUnwrap(off.lastTerms["control"]), accuracy: 1e-4 * off.lastTerms["control"]!)
+    let capped = try train(try objective(base + [("control_cap", "0.01")]), model: try NCLModel<Float>(configuration: try objective(base).problem.model, seed: 2), steps: 1)
+    XCTAssertLessThan(try XCTUnwrap(capped.lastTerms["control_tamed"]), 0.5 * (try XCTUnwrap(capped.lastTerms["control"])))
   }
 
   func train(_ o: PluginObjective, model: NCLModel<Float>, steps: Int, learningRate: Double = 3e-3, seed: UInt64 = 1) throws -> TrainingSummary {

@@ -21,6 +21,11 @@ final class ObstacleTests: XCTestCase {
       XCTAssertEqual(tunnel.insideObstacle(x, y), inside, "s-tunnel (\(x), \(y))")
     }
     XCTAssertTrue(CrowdTask.make(.opinion).obstacles.isEmpty)
+    // The default barrier margins leave the V-neck's passage open: its centre lies farther from the
+    // walls (signed distance 0.36) than the margin plus three barrier widths.
+    XCTAssertEqual(neck.obstacles[0].signedDistance(0, 0), 0.36, accuracy: 1e-12)
+    XCTAssertLessThan(neck.barrierMargin + 3 * 0.1, neck.obstacles[0].signedDistance(0, 0) + 0.05)
+    XCTAssertEqual(tunnel.barrierMargin, 0.5)
   }
 
   /// The barrier is width ln 2 on the boundary, above it exactly where the indicator is 1, decreasing
@@ -44,6 +49,18 @@ final class ObstacleTests: XCTestCase {
         }
       }
     }
+    // The margin moves the barrier's level set width ln 2 from the boundary (d = 0) out to d = margin.
+    let margin = 0.3
+    for (x, y) in [(7.5, 6.0), (6, 7.9), (4.0, 5), (6.3, 4.2)] {
+      let d = disc.signedDistance(x, y)
+      XCTAssertEqual(disc.barrier(x, y, width: width, margin: margin),
+                     width * log1p(exp((margin - d) / width)), accuracy: 1e-12)
+    }
+    var (inner, outer) = (7.5, 9.0)  // bisection for the point outside the disc with d = margin
+    for _ in 0..<60 { let mid = (inner + outer) / 2; if disc.signedDistance(mid, 6) < margin { inner = mid } else { outer = mid } }
+    XCTAssertGreaterThan(inner, 7.6)
+    XCTAssertEqual(disc.barrier(inner, 6, width: width, margin: margin), width * log(2), accuracy: 1e-9)
+    XCTAssertGreaterThan(disc.barrier(7.5, 6, width: width, margin: margin), 2.9 * width)
     var previous = Double.infinity
     for k in 0..<40 {
       let b = disc.barrier(6 + 1.0 + 0.025 * Double(k), 6, width: width)
@@ -56,7 +73,7 @@ final class ObstacleTests: XCTestCase {
   func testBarrierGradientByFiniteDifferences() {
     var random = SeededGenerator(seed: 11)
     for task in [CrowdTask.make(.gmm), .make(.vNeck), .make(.sTunnel)] {
-      let barrier = ObstacleBarrier(obstacles: task.obstacles, width: 0.3)
+      let barrier = ObstacleBarrier(obstacles: task.obstacles, width: 0.3, margin: 0.2)
       // Points near the obstacles' boundaries and centres, where the barrier varies most.
       var points: [Double] = []
       for o in task.obstacles {
@@ -76,6 +93,33 @@ final class ObstacleTests: XCTestCase {
         XCTAssertEqual(analytic[k], numeric, accuracy: 1e-5 * max(1, abs(numeric)), "\(task.kind) coordinate \(k)")
       }
     }
+  }
+
+  /// The transport scale E|X1 - X0|^2 / (2 sigma^2 T) of independent draws against Monte Carlo, and
+  /// the marginal weight it gives by default (a set weight is kept; the floor for tasks whose laws barely differ).
+  func testTransportScaleAndDefaultMarginalWeight() {
+    var random = SeededGenerator(seed: 17)
+    for (kind, sigma) in [(TaskKind.gmm, 1.0), (.vNeck, 1), (.sTunnel, 1), (.sTunnel, 0.5), (.opinion, 0.1)] {
+      let task = CrowdTask.make(kind), n = 200_000
+      let x0 = task.initial.sample(n, using: &random), x1 = task.target.sample(n, using: &random)
+      let meanSquare = zip(x0, x1).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(n)
+      let scale = task.transportScale(sigma: sigma)
+      XCTAssertEqual(scale, meanSquare / (2 * sigma * sigma * task.horizon), accuracy: 0.01 * scale, "\(kind) sigma \(sigma)")
+      XCTAssertEqual(Settings.marginalWeight(requested: -1, task: task, sigma: sigma), max(50, Settings.marginalFactor * scale), accuracy: 1e-9)
+      XCTAssertEqual(Settings.marginalWeight(requested: 3, task: task, sigma: sigma), 3)
+    }
+    XCTAssertEqual(CrowdTask.make(.gmm).transportScale(sigma: 1), 130, accuracy: 1e-9)  // (2 + 256 + 2) / 2
+    XCTAssertEqual(Settings.marginalWeight(requested: -1, task: .make(.opinion), sigma: 100), 50)
+  }
+
+  /// The stratified W2's counts: proportional to the shares (largest remainders), summing to the total.
+  func testApportion() {
+    XCTAssertEqual(Evaluation.apportion(10, shares: [1, 1, 1]), [4, 3, 3])
+    XCTAssertEqual(Evaluation.apportion(2000, shares: [Double](repeating: 0.125, count: 8)), [Int](repeating: 250, count: 8))
+    let shares = [0.31, 0.0004, 0.2, 0.4896, 0.0]
+    let counts = Evaluation.apportion(2000, shares: shares)
+    XCTAssertEqual(counts.reduce(0, +), 2000)
+    for (c, s) in zip(counts, shares) { XCTAssertEqual(Double(c), 2000 * s, accuracy: 1) }
   }
 
   /// The polarizing drift against its formula for points at one time (the kernel weights all 1):

@@ -23,6 +23,11 @@ public struct CrowdTask: Sendable {
   public let opinion: OpinionDrift?
   /// The data map: the model sees (x - shift) / scale, coordinates of unit order along the whole path.
   public let shift, scale: [Double]
+  /// The obstacle barrier's default margin (barrier_margin=-1), in data units: 0.5 where the
+  /// passages are wide (S-tunnel: the crowd's tails crossed the ellipses' tips at 0.1, 3.7 % of the
+  /// mass at the worst time, 0.6 % at 0.5), 0.1 for the V-neck, whose neck centre is only 0.36 from
+  /// the walls in signed distance (a margin near that would close it) and which holds at 0.1.
+  public var barrierMargin: Double { kind == .sTunnel ? 0.5 : 0.1 }
 
   public var hasObstacles: Bool { !obstacles.isEmpty }
 
@@ -67,6 +72,18 @@ public struct CrowdTask: Sendable {
         opinion: OpinionDrift(dimension: d, horizon: 3, strength: kind == .opinion ? 1 : 6),
         shift: [Double](repeating: 0, count: d), scale: [Double](repeating: 1.5, count: d))
     }
+  }
+
+  /// The scale of the control cost of moving p0 to p1 in time T with noise sigma:
+  /// E|X1 - X0|^2 / (2 sigma^2 T) for independent X0 ~ p0, X1 ~ p1 (the cost of a straight-line
+  /// transport under the independent coupling, an upper bound of the optimal one's kinetic part):
+  /// GMM 130, V-neck 49, S-tunnel 82. Sets marginal_weight=-1.
+  public func transportScale(sigma: Double) -> Double {
+    func secondMoment(_ law: GaussianMixture) -> Double {
+      law.components.reduce(0) { $0 + $1.weight * ($1.mean.reduce(0) { $0 + $1 * $1 } + $1.std.reduce(0) { $0 + $1 * $1 }) }
+    }
+    let cross = zip(initial.mean, target.mean).reduce(0) { $0 + $1.0 * $1.1 }
+    return (secondMoment(initial) + secondMoment(target) - 2 * cross) / (2 * sigma * sigma * horizon)
   }
 
   /// Whether (x, y) lies inside an obstacle (hard indicator).

@@ -44,23 +44,24 @@ public struct Obstacle: Sendable, Equatable {
     return constraint(x, y) / (gx * gx + gy * gy + 1).squareRoot()
   }
 
-  /// The smooth barrier width * softplus(-d / width) at (x, y), d the signed distance: the depth
-  /// inside smoothed over `width` (so mass deep inside is pushed out too, with slope 1), width ln 2
-  /// on the boundary, width exp(-d / width) outside.
-  public func barrier(_ x: Double, _ y: Double, width: Double) -> Double {
-    let z = -signedDistance(x, y) / width
+  /// The smooth barrier width * softplus((margin - d) / width) at (x, y), d the signed distance: the
+  /// depth inside the obstacle grown by `margin` smoothed over `width` (so mass deep inside is pushed
+  /// out too, with slope 1), width ln 2 at d = margin, width exp((margin - d) / width) beyond it. The
+  /// margin makes the push start before the hard boundary, so the tails of the crowd stay out too.
+  public func barrier(_ x: Double, _ y: Double, width: Double, margin: Double = 0) -> Double {
+    let z = (margin - signedDistance(x, y)) / width
     return width * (z > 30 ? z : log1p(exp(z)))
   }
 
   /// The barrier's gradient with respect to (x, y).
-  public func barrierGradient(_ x: Double, _ y: Double, width: Double) -> (Double, Double) {
+  public func barrierGradient(_ x: Double, _ y: Double, width: Double, margin: Double = 0) -> (Double, Double) {
     let dx = x - center.0, dy = y - center.1
     let gx = 2 * a * dx, gy = 2 * b * dy, q = constraint(x, y)
     let norm = (gx * gx + gy * gy + 1).squareRoot()
     // d = q / norm: d' = q' / norm - q norm' / norm^2, norm' = (gx gx' + gy gy') / norm.
     let ddx = gx / norm - q * (gx * 2 * a) / (norm * norm * norm)
     let ddy = gy / norm - q * (gy * 2 * b) / (norm * norm * norm)
-    let z = -(q / norm) / width
+    let z = (margin - q / norm) / width
     let slope = -1 / (1 + exp(-z))
     return (slope * ddx, slope * ddy)
   }

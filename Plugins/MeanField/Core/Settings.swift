@@ -33,13 +33,18 @@ struct Settings {
     .string("congestion_weight", default: "", help: "weight of int E_{x ~ rho_t} rho_t(x) dt (empty: the task's, 0)"),
     .string("interaction_weight", default: "", help: "weight of int E_{x, y ~ rho_t} 2 / (1 + |x - y|^2) dt (empty: the task's: s-tunnel 0.5, else 0)"),
     .float("control_weight", default: 1, range: 0...1e6, help: "weight of the control cost (1; 0 leaves the mean-field terms alone, for checks)"),
+    .float("control_cap", default: 10, range: 0...1e9,
+           help: "training only: per-point control costs far above control_cap x the batch median grow like a square root (rare outliers in the gaps between modes otherwise stall Adam); 0: off"),
     .float("obstacle_weight", default: 1500, range: 0...1e7, help: "weight of the smooth obstacle barrier, per unit of depth (DeepGSB's indicator cost is 1500)"),
     .float("obstacle_warmup", default: 0.2, range: 0...1,
            help: "fraction of the run over which the obstacle weight ramps up from 0 (the marginals are fitted first; 0: full weight from the start)"),
-    .float("barrier_width", default: 0.1, range: 1e-4...10, help: "width of the barrier width * softplus(-d / width) (the depth inside, smoothed), d the signed distance to an obstacle"),
-    .float("marginal_weight", default: 50, range: 1e-6...1e6, help: "weight of the marginal terms -E_{p0} log rho_0 - E_{p1} log rho_T (+ the reverse KLs, see reverse_kl)"),
-    .bool("reverse_kl", default: true,
-          help: "add KL(rho_0 || p0) + KL(rho_T || p1) (weight marginal_weight) to the likelihoods: the likelihood alone is mass-covering and lets the path leave part of the mass behind"),
+    .float("barrier_width", default: 0.1, range: 1e-4...10, help: "width of the barrier width * softplus((margin - d) / width) (the depth inside, smoothed), d the signed distance to an obstacle"),
+    .float("barrier_margin", default: -1, range: -1...10,
+           help: "margin of the barrier outside each obstacle, in data units: the push starts before the hard boundary, so the crowd's tails stay out (-1: the task's, s-tunnel 0.5, else 0.1)"),
+    .float("marginal_weight", default: -1, range: -1...1e6,
+           help: "weight of the marginal terms -E_{p0} log rho_0 - E_{p1} log rho_T (+ the reverse KLs, see reverse_kl); -1: \(Settings.marginalFactor) x the task's transport scale (see README), at least \(Settings.minimumMarginalWeight)"),
+    .bool("reverse_kl", default: false,
+          help: "add KL(rho_0 || p0) + KL(rho_T || p1) (weight marginal_weight) to the likelihoods (mode-seeking: on the GMM it collapses the ring onto a few modes; off by default, the marginal weight holds the ends)"),
     .choice("estimator", Estimator.allCases.map(\.rawValue), default: "reparameterized",
             help: "gradient of expectations under rho_t: reparameterized (pathwise, total derivative) or score (score function)"),
     .int("batch", default: 256, range: 8...1_000_000, help: "points per expectation per step (half as many times, two points each)"),
@@ -47,25 +52,30 @@ struct Settings {
             help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128); nclhost options override"),
     .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "default",
             help: "suggested flux: knothe-rosenblatt, telescoping, default (knothe-rosenblatt for d <= 2, else telescoping)"),
+    .bool("divergence_free", default: false,
+          help: "suggest the model's learned divergence-free flux term (a flux beyond Knothe-Rosenblatt's triangular one, closer to the least-action path)"),
     .int("eval_samples", default: 2000, range: 10...1_000_000, help: "points of the W2 (exact assignment) and of each time's obstacle test"),
     .int("eval_times", default: 50, range: 2...10_000, help: "times in [0, T] at which the mass inside obstacles is read"),
     .int("eval_paths", default: 2000, range: 10...1_000_000, help: "paths of the learned SDE from p0 in the metrics"),
     .int("eval_steps", default: 0, range: 0...1_000_000, help: "Euler-Maruyama steps of those paths (0: 100 per unit of time, DeepGSB's)"),
-    .bool("eval_floors", default: false, help: "also report the W2 that two samples of the target law give (the floor of a perfect model; slow: one more assignment each)"),
+    .bool("eval_floors", default: true, help: "also report the W2 that two samples of the target law give (the floor of a perfect model; one more assignment)"),
+    .int("stratified_pool", default: 1_000_000, range: 10...100_000_000,
+         help: "mixture targets: draws of rho_T and of p1 whose shares per mode set the stratified W2's counts (see README)"),
     .string("plots", default: "", help: "d = 2: a directory for pictures (density and paths over time, obstacles drawn), written at evaluation"),
   ]
 
   let task: CrowdTask
   let sigma: Double
   let entropyWeight, congestionWeight, interactionWeight: Double
-  let controlWeight, obstacleWeight, obstacleWarmup, barrierWidth, marginalWeight: Double
+  let controlWeight, controlCap, obstacleWeight, obstacleWarmup, barrierWidth, barrierMargin, marginalWeight: Double
   let estimator: Estimator
-  let batch, evalSamples, evalTimes, evalPaths, evalSteps: Int
+  let batch, evalSamples, evalTimes, evalPaths, evalSteps, stratifiedPool: Int
   let modelSize: ModelSize
   let flux: FluxChoice
   let plots: String
   let evalFloors: Bool
   let reverseKL: Bool
+  let divergenceFree: Bool
 
   init(_ p: ParameterValues) throws {
     let kind: TaskKind = try p.choice("task")
@@ -89,10 +99,17 @@ struct Settings {
     congestionWeight = try optional("congestion_weight", task.congestionWeight)
     interactionWeight = try optional("interaction_weight", task.interactionWeight)
     controlWeight = try p.double("control_weight")
+    controlCap = try p.double("control_cap")
     obstacleWeight = try p.double("obstacle_weight")
     obstacleWarmup = try p.double("obstacle_warmup")
     barrierWidth = try p.double("barrier_width")
-    marginalWeight = try p.double("marginal_weight")
+    let margin = try p.double("barrier_margin")
+    barrierMargin = margin >= 0 ? margin : task.barrierMargin
+    let marginal = try p.double("marginal_weight")
+    guard marginal == -1 || marginal > 0 else {
+      throw ObjectiveError.invalidArgument("marginal_weight=\(marginal) must be positive (or -1: the task's transport scale)")
+    }
+    marginalWeight = Settings.marginalWeight(requested: marginal, task: task, sigma: sigma)
     estimator = try p.choice("estimator")
     batch = try p.int("batch")
     guard batch % 2 == 0 else { throw ObjectiveError.invalidArgument("batch=\(batch) must be even (two points per time)") }
@@ -101,11 +118,13 @@ struct Settings {
     evalPaths = try p.int("eval_paths")
     let steps = try p.int("eval_steps")
     evalSteps = steps > 0 ? steps : Int((100 * task.horizon).rounded())
+    stratifiedPool = try p.int("stratified_pool")
     modelSize = try p.choice("model_size")
     flux = try p.choice("flux")
     plots = try p.string("plots")
     evalFloors = try p.bool("eval_floors")
     reverseKL = try p.bool("reverse_kl")
+    divergenceFree = try p.bool("divergence_free")
     if !plots.isEmpty && task.dimension != 2 {
       throw ObjectiveError.invalidArgument("plots=\(plots): pictures are drawn for d = 2 only (task=\(kind.rawValue) has d = \(task.dimension))")
     }
@@ -113,6 +132,17 @@ struct Settings {
 }
 
 extension Settings {
+  /// marginal_weight=-1: this many times the task's transport scale (CrowdTask.transportScale), so
+  /// the marginals hold as (near-)hard constraints: leaving a fraction f of the crowd behind saves at
+  /// most f x that scale of control cost but costs marginal_weight x -log(1 - f) of likelihood.
+  static let marginalFactor = 8.0
+  /// The least marginal_weight=-1 gives (tasks whose laws barely differ).
+  static let minimumMarginalWeight = 50.0
+  /// marginal_weight as set, or for -1 the task's: marginalFactor x its transport scale, at least minimumMarginalWeight.
+  static func marginalWeight(requested: Double, task: CrowdTask, sigma: Double) -> Double {
+    requested > 0 ? requested : max(minimumMarginalWeight, marginalFactor * task.transportScale(sigma: sigma))
+  }
+
   /// The obstacle weight at `step`: ramped linearly over the first obstacle_warmup of the run.
   func obstacleWeight(at step: StepInfo) -> Double {
     guard obstacleWarmup > 0, step.totalSteps > 0 else { return obstacleWeight }
