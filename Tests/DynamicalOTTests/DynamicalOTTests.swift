@@ -144,6 +144,22 @@ final class DynamicalOTTests: XCTestCase {
     }
   }
 
+  /// The acceleration prior is on by default for snapshots (a smoothness prior across them) and
+  /// off for a pair; an explicit weight wins, and a negative one other than -1 is refused.
+  func testAccelerationPriorDefaultsToSnapshotsOnly() throws {
+    func terms(_ settings: [(key: String, value: String)]) throws -> [String: Double] {
+      let o = try objective([("batch", "32"), ("model_size", "small")] + settings)
+      let model = try NCLModel<Float>(configuration: o.problem.model, seed: 3)
+      var g = SeededGenerator(seed: 5)
+      return try o.loss(model: model, step: 1, generator: &g).terms
+    }
+    let snapshots: [(key: String, value: String)] = [("data", "population"), ("population", "geodesic"), ("population_size", "80")]
+    XCTAssertGreaterThan(try terms(snapshots)["acceleration"] ?? -1, 0)
+    XCTAssertNil(try terms(snapshots + [("acceleration_weight", "0")])["acceleration"])
+    XCTAssertNil(try terms([("source", "gaussian"), ("target", "gaussian")])["acceleration"], "a pair has no acceleration term by default")
+    XCTAssertTrue(createError([("acceleration_weight", "-2")]).contains("acceleration_weight=-2"))
+  }
+
   /// estimator=reparameterized differentiates through the host's sample_reparameterized: at the same
   /// seed it reads the kinetic energy on the same exact samples as `score` (same value), its gradient
   /// differs (another estimator of the same gradient), and a short run stays finite.

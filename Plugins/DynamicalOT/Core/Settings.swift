@@ -68,8 +68,8 @@ struct Settings {
     .float("noise", default: 0, range: 0...100, help: "constant noise g of the SDE whose drift u enters the kinetic energy"),
     .float("jacobian_weight", default: 0, range: 0...1e6,
            help: "weight of the Jacobian symmetrization penalty E|grad u - grad u^T|_F^2 (0: off; costs D extra backward passes)"),
-    .float("acceleration_weight", default: 0, range: 0...1e6,
-           help: "weight of the paths' acceleration E|du/dt + (grad u) u|^2 (0: off): a smoothness prior across snapshots, zero on OT geodesics; costs two extra velocity evaluations"),
+    .float("acceleration_weight", default: -1, range: -1...1e6,
+           help: "weight of the paths' acceleration E|du/dt + (grad u) u|^2, a smoothness prior across snapshots, zero on OT geodesics (-1: \(Settings.accelerationFactor) x kinetic_weight x snapshot spacing^2 with 3 or more snapshots, 0 for a pair; costs two extra velocity evaluations)"),
     .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "knothe-rosenblatt",
             help: "suggested flux: knothe-rosenblatt (represents the OT flow of Gaussians exactly), telescoping (cheaper), naive (ablation: spurious flux)"),
     .bool("divergence_free", default: true, help: "add the learned divergence-free flux term (D >= 2)"),
@@ -114,6 +114,12 @@ struct Settings {
   /// same NLL; the modes are narrow, so the pull on the endpoints is small. Tuned at this scale
   /// only: the kinetic term grows with the square of the distances, the NLL does not.
   static let nclPairKineticWeight = 0.5
+  /// `acceleration_weight=-1` with 3 or more snapshots: this times kinetic_weight times the squared
+  /// snapshot spacing, so that |a|^2 spacing^2, a velocity change across one spacing, weighs about a
+  /// third of the kinetic energy (and the weight follows the data's time units). 1e-3 for the
+  /// built-in populations (5 snapshots on [0, 1], kinetic_weight 0.05), which the leave-one-out
+  /// measurements chose (README): geodesic neutral, branching and rotating better.
+  static let accelerationFactor = 0.32
   /// Added to data_seed for the fresh population sample behind the noise floor of the left-out W1.
   static let noiseFloorSeedOffset: UInt64 = 0x51CE_F100
 
@@ -134,7 +140,10 @@ struct Settings {
     }
     kineticAnnealSteps = try p.int("kinetic_anneal_steps")
     jacobianWeight = try p.double("jacobian_weight")
-    accelerationWeight = try p.double("acceleration_weight")
+    let requestedAccelerationWeight = try p.double("acceleration_weight")
+    if requestedAccelerationWeight < 0 && requestedAccelerationWeight != -1 {
+      throw ObjectiveError.invalidArgument("acceleration_weight=\(requestedAccelerationWeight): give a weight >= 0, or -1 for the default")
+    }
     noise = try p.double("noise")
     proposalScale = try p.double("proposal_scale")
     estimator = try p.choice("estimator")
@@ -206,6 +215,9 @@ struct Settings {
     kineticWeight = requestedKineticWeight >= 0
       ? requestedKineticWeight : isNCLPair ? Settings.nclPairKineticWeight : Settings.defaultKineticWeight
     kineticWeightFinal = final < 0 ? kineticWeight : final
+    let spacing = (marginals.last!.time - marginals.first!.time) / Double(max(1, marginals.count - 1))
+    accelerationWeight = requestedAccelerationWeight >= 0
+      ? requestedAccelerationWeight : marginals.count >= 3 ? Settings.accelerationFactor * kineticWeight * spacing * spacing : 0
     if kineticWeightFinal != kineticWeight && (kineticWeight == 0 || kineticWeightFinal == 0 || kineticAnnealSteps == 0) {
       throw ObjectiveError.invalidArgument("annealing from kinetic_weight=\(kineticWeight) to kinetic_weight_final=\(kineticWeightFinal) needs both positive and kinetic_anneal_steps > 0")
     }
