@@ -478,7 +478,7 @@ public enum Plots {
         let batch = min(batchSize, points.count - start)
         let x = Tensor<Float>(shape: [batch, d], scalars: points[start..<start + batch].flatMap { $0.map { Float($0) } })
         let t = Tensor<Float>(repeating: Float(time), shape: [batch, 1])
-        let logConditionals = model.mixture(t: t, x: x).evaluate(x).logDensity.scalars
+        let logConditionals = model.mixture(t: t, x: x).logDensity(x).scalars
         for b in 0..<batch {
           var sum = 0.0
           for i in 0..<coordinates { sum += Double(logConditionals[b * d + i]) }

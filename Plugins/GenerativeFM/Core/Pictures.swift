@@ -25,14 +25,8 @@ struct Pictures {
       host.log("GenerativeFM: plots are drawn for d = 2 only (d = \(data.dimension))", level: .warning)
       return
     }
-    let view = Square.around(data.train)
-    let step = 2 * view.half / Double(Self.grid)
-    var cells: [Double] = []
-    for row in 0..<Self.grid {
-      for column in 0..<Self.grid {
-        cells += [view.center.0 - view.half + (Double(column) + 0.5) * step, view.center.1 + view.half - (Double(row) + 0.5) * step]
-      }
-    }
+    let view = SquareView.around(data.train)
+    let cells = view.cellCenters(grid: Self.grid)
     let width = Self.times.count * (Self.panel + Self.gap) - Self.gap
     var path = Canvas(width: width, height: 2 * (Self.panel + Self.label) + Self.gap)
     for (k, t) in Self.times.enumerated() {
@@ -65,7 +59,7 @@ struct Pictures {
     var canvas = Canvas(width: builtIn.count * (panel + gap) - gap, height: panel + label)
     for (k, law) in builtIn.enumerated() {
       var g = SeededGenerator(seed: 1)
-      let points = law.sample(20_000, using: &g), view = Square.around(points)
+      let points = law.sample(20_000, using: &g), view = SquareView.around(points)
       var counts = [Double](repeating: 0, count: grid * grid)
       for i in 0..<(points.count / 2) {
         let (column, row) = view.cell(points[2 * i], points[2 * i + 1], grid: grid)
@@ -76,29 +70,6 @@ struct Pictures {
       canvas.heatmap(counts, grid: grid, left: left, top: label, size: panel)
     }
     return canvas
-  }
-}
-
-/// A square view of the plane: a center and a half-width.
-struct Square {
-  let center: (Double, Double)
-  let half: Double
-
-  /// The square around the 0.5 %..99.5 % range of the points in each coordinate, with a margin.
-  static func around(_ points: [Double]) -> Square {
-    func range(_ k: Int) -> (Double, Double) {
-      let v = stride(from: k, to: points.count, by: 2).map { points[$0] }.sorted()
-      return (v[Int(0.005 * Double(v.count - 1))], v[Int(0.995 * Double(v.count - 1))])
-    }
-    let (x, y) = (range(0), range(1))
-    return Square(center: ((x.0 + x.1) / 2, (y.0 + y.1) / 2), half: 0.6 * max(x.1 - x.0, y.1 - y.0))
-  }
-
-  /// The (column, row) of the cell holding (x, y) in a grid x grid split, rows from the top.
-  func cell(_ x: Double, _ y: Double, grid: Int) -> (Int, Int) {
-    let s = Double(grid) / (2 * half)
-    let column = ((x - center.0 + half) * s).rounded(.down), row = ((center.1 + half - y) * s).rounded(.down)
-    return (Int(max(min(column, 1e6), -1e6)), Int(max(min(row, 1e6), -1e6)))
   }
 }
 
@@ -117,15 +88,14 @@ extension Canvas {
   }
 
   /// Row-major 2-D points as dots on a square panel showing `view`.
-  mutating func scatter(_ points: [Double], view: Square, left: Int, top: Int, size: Int) {
+  mutating func scatter(_ points: [Double], view: SquareView, left: Int, top: Int, size: Int) {
     fill(PixelRect(x: left, y: top, width: size, height: size), color: RGBColor(245, 245, 245))
     let saved = clip
     clip = PixelRect(x: left, y: top, width: size, height: size)
-    let s = Double(size) / (2 * view.half)
     for i in 0..<(points.count / 2) {
-      let x = (points[2 * i] - view.center.0 + view.half) * s, y = (view.center.1 + view.half - points[2 * i + 1]) * s
-      guard x.isFinite, y.isFinite else { continue }
-      fillCircle(center: SIMD2(Double(left) + x, Double(top) + y), radius: 1.2, color: RGBColor(30, 60, 160), alpha: 0.5)
+      let p = view.pixel(points[2 * i], points[2 * i + 1], size: size)
+      guard p.x.isFinite, p.y.isFinite else { continue }
+      fillCircle(center: SIMD2(Double(left), Double(top)) + p, radius: 1.2, color: RGBColor(30, 60, 160), alpha: 0.5)
     }
     clip = saved
   }

@@ -17,12 +17,12 @@ struct Pictures {
   static let panel = 240, gap = 8, header = 16, grid = 120
 
   /// The square region shown: the task's extent.
-  var view: (center: (Double, Double), half: Double) {
+  var view: SquareView {
     switch evaluation.task.kind {
-    case .gmm: return ((0, 0), 20)
-    case .vNeck: return ((0, 0), 9)
-    case .sTunnel: return ((0, 0), 14)
-    case .opinion, .opinionHigh: return ((0, 0), 5)
+    case .gmm: return SquareView(center: (0, 0), half: 20)
+    case .vNeck: return SquareView(center: (0, 0), half: 9)
+    case .sTunnel: return SquareView(center: (0, 0), half: 14)
+    case .opinion, .opinionHigh: return SquareView(center: (0, 0), half: 5)
     }
   }
 
@@ -30,26 +30,17 @@ struct Pictures {
     mkdir(directory, 0o755)
     let task = evaluation.task, host = evaluation.host, horizon = task.horizon
     let fractions = [0.0, 0.25, 0.5, 0.75, 1.0], shown = 40
-    let (center, half) = view
+    let view = self.view
     // Paths: many small steps, states kept at 8 points per panel interval.
     var random = SeededGenerator(seed: 7)
     let pathTimes = (0...32).map { horizon * Double($0) / 32 }
     let paths = try evaluation.sdePaths(from: task.initial.sample(shown, using: &random), times: pathTimes)
     var canvas = Canvas(width: fractions.count * (Self.panel + Self.gap) - Self.gap, height: Self.panel + Self.header)
-    func pixel(_ x: Double, _ y: Double) -> SIMD2<Double> {
-      let s = Double(Self.panel) / (2 * half)
-      return SIMD2((x - center.0 + half) * s, Double(Self.header) + (center.1 + half - y) * s)
-    }
+    func pixel(_ x: Double, _ y: Double) -> SIMD2<Double> { view.pixel(x, y, size: Self.panel) + SIMD2(0, Double(Self.header)) }
+    // The density on a grid of cell centres, the same at every time.
+    let points = view.cellCenters(grid: Self.grid)
     for (column, fraction) in fractions.enumerated() {
       let t = fraction * horizon, left = column * (Self.panel + Self.gap)
-      // The density on a grid of cell centres.
-      var points: [Double] = []
-      for row in 0..<Self.grid {
-        for col in 0..<Self.grid {
-          points += [center.0 - half + (Double(col) + 0.5) / Double(Self.grid) * 2 * half,
-                     center.1 + half - (Double(row) + 0.5) / Double(Self.grid) * 2 * half]
-        }
-      }
       let logRho = try host.withScope {
         try host.field(.logDensity, t: host.full(t, shape: [Self.grid * Self.grid, 1]),
                        x: host.tensor(points, shape: [Self.grid * Self.grid, 2])).values()
