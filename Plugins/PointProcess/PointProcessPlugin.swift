@@ -35,13 +35,6 @@ public func generatePinwheelFunction(_ path: UnsafePointer<CChar>?, _ sequences:
   return Int64(set.eventCount)
 }
 
-/// Monotonic seconds.
-func now() -> Double {
-  var ts = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &ts)
-  return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 /// The three splits of a data set, locations standardized with the training split's statistics.
 struct SplitData {
   var train: EventSet
@@ -185,7 +178,7 @@ public final class PointProcessObjective: ObjectiveImplementation {
   /// each at its own time (plus the time jitter, reflected into the window):
   /// -(1/B) sum_b log rho_{t_b}(x_b).
   public func loss(host: PluginHost, step: StepInfo) throws -> PluginTensor {
-    if firstLossTime == nil { firstLossTime = now() }
+    if firstLossTime == nil { firstLossTime = monotonicSeconds() }
     let n = trainTimes.count
     let u = try host.uniform([batch]).values()
     let jitter = timeJitter > 0 ? try host.normal([batch], std: timeJitter * data.train.window).values() : []
@@ -238,10 +231,10 @@ public final class PointProcessObjective: ObjectiveImplementation {
 
   public func evaluate(host: PluginHost) throws -> [String: Double] {
     var metrics: [String: Double] = [:]
-    if let start = firstLossTime { metrics["train_seconds"] = now() - start }
-    let began = now()
+    if let start = firstLossTime { metrics["train_seconds"] = monotonicSeconds() - start }
+    let began = monotonicSeconds()
     let test = try logDensities(data.test, host: host)
-    let seconds = now() - began
+    let seconds = monotonicSeconds() - began
     let n = Double(max(test.count, 1))
     metrics["spatial_nll_test"] = -test.reduce(0, +) / n
     metrics["eval_seconds_per_event"] = seconds / n

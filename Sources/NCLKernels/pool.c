@@ -122,8 +122,12 @@ void ncl_pool_run(ncl_block_function_t function, void *context, ptrdiff_t blocks
   /* A worker the kernel has not scheduled (more runnable threads than cores) cannot finish while
    * the caller spins on its core, so after a short spin the caller gives the core up. */
   for (int spins = 0; atomic_load_explicit(&pool.pending, memory_order_acquire) > 0;) {
-    if (++spins < NCL_POOL_SPINS) cpu_relax();
-    else sched_yield();
+    if (spins < NCL_POOL_SPINS) {
+      spins++;
+      cpu_relax();
+    } else {
+      sched_yield(); /* spins stays at the bound: no overflow however long the wait */
+    }
   }
   inside_region = false;
   atomic_store_explicit(&pool.busy, false, memory_order_release);

@@ -93,15 +93,9 @@ struct Evaluation {
   /// Seconds to score `count` points at t = 1 (monotonic clock).
   func scoringTime(count: Int) throws -> Double {
     let points = (0..<count).flatMap { i in data.test[((i % data.testCount) * d)..<((i % data.testCount + 1) * d)] }
-    let start = Self.now()
+    let start = monotonicSeconds()
     _ = try logDensity(at: 1, of: points)
-    return Self.now() - start
-  }
-
-  static func now() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    return monotonicSeconds() - start
   }
 
   /// n exact samples of rho_1 (ancestral, no SDE).
