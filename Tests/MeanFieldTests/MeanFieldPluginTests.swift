@@ -48,6 +48,22 @@ final class MeanFieldPluginTests: XCTestCase {
     XCTAssertTrue(createError([("task", "opinion-high"), ("plots", "/tmp/x")]).contains("pictures are drawn for d = 2 only"))
   }
 
+  /// Where one setting does not fit every task, `-1` / `task` resolve to the task's own (measured)
+  /// value: the GMM's model, suggested run, obstacle weight and margin; the others keep the medium
+  /// model and the host's run. An explicit setting wins, and a bad one is refused by name.
+  func testTaskDefaults() throws {
+    let gmm = try objective([("task", "gmm")]), neck = try objective([("task", "v-neck")])
+    XCTAssertEqual(gmm.problem.model.components, 32)
+    XCTAssertEqual(gmm.problem.model.hiddenSizes, [128, 128, 128])
+    XCTAssertEqual(gmm.problem.suggestedTraining, SuggestedTraining(steps: 6000, learningRate: 3e-3, schedule: .cosine(minimumFactor: 0.01)))
+    XCTAssertEqual(neck.problem.model.components, 8)
+    XCTAssertEqual(neck.problem.model.hiddenSizes, [64, 64])
+    XCTAssertEqual(neck.problem.suggestedTraining, SuggestedTraining())
+    XCTAssertEqual(try objective([("task", "gmm"), ("model_size", "small")]).problem.model.components, 4)
+    XCTAssertTrue(createError([("obstacle_weight", "-0.5")]).contains("obstacle_weight=-0.5 must be non-negative"))
+    XCTAssertTrue(createError([("estimator", "pathwise")]).contains("pathwise"))
+  }
+
   // MARK: - Training and metrics
 
   /// Every task trains a few steps with each estimator and its metrics are finite; the obstacle
@@ -62,6 +78,7 @@ final class MeanFieldPluginTests: XCTestCase {
         for key in ["w2_final", "w2_final_floor", "w2_initial", "w2_final_sde", "control_cost", "entropy_cost", "objective_cost"] {
           XCTAssertTrue(m[key]?.isFinite ?? false, "\(task) \(estimator): \(key) = \(String(describing: m[key]))")
         }
+        XCTAssertTrue((0...1).contains(m["sde_diverged_fraction"] ?? -1), "\(task) \(estimator): sde_diverged_fraction")
         // The tamed control of the loss never exceeds the plain one (cap (sqrt(1 + 2 c / cap) - 1) <= c).
         let plain = try XCTUnwrap(summary.lastTerms["control"]), tamed = try XCTUnwrap(summary.lastTerms["control_tamed"])
         XCTAssertLessThanOrEqual(tamed, plain * (1 + 1e-5) + 1e-6, "\(task) \(estimator)")

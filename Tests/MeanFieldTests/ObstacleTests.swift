@@ -26,6 +26,16 @@ final class ObstacleTests: XCTestCase {
     XCTAssertEqual(neck.obstacles[0].signedDistance(0, 0), 0.36, accuracy: 1e-12)
     XCTAssertLessThan(neck.barrierMargin + 3 * 0.1, neck.obstacles[0].signedDistance(0, 0) + 0.05)
     XCTAssertEqual(tunnel.barrierMargin, 0.5)
+    XCTAssertEqual(gmm.barrierMargin, 0.5)
+    // The GMM's discs block three of its modes' straight paths: a stronger barrier; its eight-mode
+    // target gets the multimodal marginal weight.
+    XCTAssertEqual(gmm.obstacleWeight, 6000)
+    XCTAssertEqual(neck.obstacleWeight, 1500)
+    XCTAssertTrue(gmm.hasMultimodalTarget)
+    XCTAssertFalse(neck.hasMultimodalTarget || tunnel.hasMultimodalTarget || CrowdTask.make(.opinion).hasMultimodalTarget)
+    // estimator=task: the score function in the plane, the pathwise gradient in d = 100.
+    XCTAssertTrue(gmm.prefersScoreFunction && neck.prefersScoreFunction && CrowdTask.make(.opinion).prefersScoreFunction)
+    XCTAssertFalse(CrowdTask.make(.opinionHigh).prefersScoreFunction)
   }
 
   /// The barrier is width ln 2 on the boundary, above it exactly where the indicator is 1, decreasing
@@ -105,7 +115,8 @@ final class ObstacleTests: XCTestCase {
       let meanSquare = zip(x0, x1).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(n)
       let scale = task.transportScale(sigma: sigma)
       XCTAssertEqual(scale, meanSquare / (2 * sigma * sigma * task.horizon), accuracy: 0.01 * scale, "\(kind) sigma \(sigma)")
-      XCTAssertEqual(Settings.marginalWeight(requested: -1, task: task, sigma: sigma), max(50, Settings.marginalFactor * scale), accuracy: 1e-9)
+      let factor = kind == .gmm ? Settings.multimodalMarginalFactor : Settings.marginalFactor
+      XCTAssertEqual(Settings.marginalWeight(requested: -1, task: task, sigma: sigma), max(50, factor * scale), accuracy: 1e-9)
       XCTAssertEqual(Settings.marginalWeight(requested: 3, task: task, sigma: sigma), 3)
     }
     XCTAssertEqual(CrowdTask.make(.gmm).transportScale(sigma: 1), 130, accuracy: 1e-9)  // (2 + 256 + 2) / 2

@@ -1,4 +1,5 @@
 // The built-in tasks: DeepGSB's crowd-navigation and opinion-dynamics settings.
+import NCLPluginKit
 import NCLSupport
 
 /// The `task` parameter's choices.
@@ -23,11 +24,44 @@ public struct CrowdTask: Sendable {
   public let opinion: OpinionDrift?
   /// The data map: the model sees (x - shift) / scale, coordinates of unit order along the whole path.
   public let shift, scale: [Double]
+  // MARK: - The task's own defaults (each measured: README, "Benchmark")
+
   /// The obstacle barrier's default margin (barrier_margin=-1), in data units: 0.5 where the
   /// passages are wide (S-tunnel: the crowd's tails crossed the ellipses' tips at 0.1, 3.7 % of the
-  /// mass at the worst time, 0.6 % at 0.5), 0.1 for the V-neck, whose neck centre is only 0.36 from
-  /// the walls in signed distance (a margin near that would close it) and which holds at 0.1.
-  public var barrierMargin: Double { kind == .sTunnel ? 0.5 : 0.1 }
+  /// mass at the worst time, 0.6 % at 0.5; GMM: 3-4 % at 0.1), 0.1 for the V-neck, whose neck
+  /// centre is only 0.36 from the walls in signed distance (a margin near that would close it) and
+  /// which holds at 0.1.
+  public var barrierMargin: Double { kind == .vNeck ? 0.1 : 0.5 }
+
+  /// The barrier's default weight (obstacle_weight=-1): DeepGSB's 1500, except on the GMM, whose
+  /// discs sit on the straight way to three of the eight modes, so the crowd must split around them
+  /// (at 1500 it kept 3 % of the mass inside; at 6000, 0.15 %).
+  public var obstacleWeight: Double { kind == .gmm ? 6000 : 1500 }
+
+  /// Whether estimator=task is the score function (else the pathwise gradient). In d = 2 the score
+  /// function is never worse and often far better: between well-separated modes the pathwise
+  /// dx/dtheta = -dF/f is heavy-tailed (the GMM's ring was never learned with it), and it was
+  /// fragile on the S-tunnel. Its variance grows with the dimension, though: on opinion-high
+  /// (d = 100) it fitted rho_0 to within 16 nats of p0's entropy, against 0.3 pathwise (README).
+  public var prefersScoreFunction: Bool { dimension <= 2 }
+
+  /// Whether p1 has several modes (Settings.multimodalMarginalFactor).
+  public var hasMultimodalTarget: Bool { target.components.count > 1 }
+
+  /// The default model (components, hidden width, hidden layers): the medium one, except on the GMM,
+  /// whose terminal ring needs 32 components per coordinate (with 16 the first coordinate's five
+  /// bumps were fitted as wider ones, variance 2.5-3.3 against 1, even with no control cost at all).
+  public var modelShape: (Int, Int, Int) { kind == .gmm ? (32, 128, 3) : ModelSize.medium.shape }
+
+  /// Euler-Maruyama steps per unit of time of the metrics' SDE paths: DeepGSB's 100, except on the
+  /// GMM, whose learned drift is stiff in the gaps between the modes (its SDE ends were at W2 8.6
+  /// from p1 with 100 steps, 2.3 with 1000, against 2.1 for exact samples).
+  public var sdeStepsPerUnitTime: Int { kind == .gmm ? 1000 : 100 }
+
+  /// The suggested run (steps of a cosine schedule, learning rate), nil for the host's default
+  /// run: the GMM's ring needs more than the 2000 constant steps at 1e-3 that fit the one-Gaussian
+  /// tasks (at 1e-3 one seed of two kept two of the first coordinate's bumps merged: W2 0.9).
+  public var suggestedRun: (steps: Int, learningRate: Double)? { kind == .gmm ? (6000, 3e-3) : nil }
 
   public var hasObstacles: Bool { !obstacles.isEmpty }
 

@@ -32,7 +32,8 @@ public final class MeanField: ObjectiveImplementation {
     var p = ProblemDescription(dimension: task.dimension)
     p.horizon = 0...task.horizon
     p.noise = .constant(settings.sigma)
-    (p.components, p.hiddenWidth, p.hiddenLayers) = settings.modelSize.shape
+    (p.components, p.hiddenWidth, p.hiddenLayers) = settings.modelShape
+    if let run = task.suggestedRun { (p.suggestedSteps, p.suggestedLearningRate, p.suggestedSchedule) = (run.steps, run.learningRate, .cosine) }
     p.flux = settings.flux.flux(dimension: task.dimension)
     p.divergenceFree = settings.divergenceFree && task.dimension >= 2
     p.batchSize = settings.batch
@@ -126,7 +127,7 @@ public final class MeanField: ObjectiveImplementation {
     }
     // The plain control cost is reported; the loss uses its tamed form (`robust`).
     host.report("control", horizon * parts.control.detached().mean())
-    var terms: [(String, PluginTensor, Double)] = [("control_tamed", expectation(try robust(parts.control), logDensity: logRho), settings.controlWeight)]
+    var terms: [(String, PluginTensor, Double)] = [("control_tamed", expectation(try robust(parts.control), logDensity: logRho), settings.controlWeight(at: step))]
     if let barrier = parts.barrier, settings.obstacleWeight > 0 {
       terms.append(("obstacle", expectation(barrier, logDensity: logRho), settings.obstacleWeight(at: step)))
     }

@@ -35,21 +35,24 @@ struct Settings {
     .float("control_weight", default: 1, range: 0...1e6, help: "weight of the control cost (1; 0 leaves the mean-field terms alone, for checks)"),
     .float("control_cap", default: 10, range: 0...1e9,
            help: "training only: per-point control costs far above control_cap x the batch median grow like a square root (rare outliers in the gaps between modes otherwise stall Adam); 0: off"),
-    .float("obstacle_weight", default: 1500, range: 0...1e7, help: "weight of the smooth obstacle barrier, per unit of depth (DeepGSB's indicator cost is 1500)"),
+    .float("control_warmup", default: 0, range: 0...1,
+           help: "fraction of the run over which the control weight ramps up from 0 (the marginals are fitted first; 0: full weight from the start)"),
+    .float("obstacle_weight", default: -1, range: -1...1e7,
+           help: "weight of the smooth obstacle barrier, per unit of depth (-1: the task's, DeepGSB's indicator cost 1500, gmm 6000)"),
     .float("obstacle_warmup", default: 0.2, range: 0...1,
            help: "fraction of the run over which the obstacle weight ramps up from 0 (the marginals are fitted first; 0: full weight from the start)"),
     .float("barrier_width", default: 0.1, range: 1e-4...10, help: "width of the barrier width * softplus((margin - d) / width) (the depth inside, smoothed), d the signed distance to an obstacle"),
     .float("barrier_margin", default: -1, range: -1...10,
            help: "margin of the barrier outside each obstacle, in data units: the push starts before the hard boundary, so the crowd's tails stay out (-1: the task's, s-tunnel 0.5, else 0.1)"),
     .float("marginal_weight", default: -1, range: -1...1e6,
-           help: "weight of the marginal terms -E_{p0} log rho_0 - E_{p1} log rho_T (+ the reverse KLs, see reverse_kl); -1: \(Settings.marginalFactor) x the task's transport scale (see README), at least \(Settings.minimumMarginalWeight)"),
+           help: "weight of the marginal terms -E_{p0} log rho_0 - E_{p1} log rho_T (+ the reverse KLs, see reverse_kl); -1: \(Settings.marginalFactor) x the task's transport scale (\(Settings.multimodalMarginalFactor) x for a multimodal p1, the gmm; see README), at least \(Settings.minimumMarginalWeight)"),
     .bool("reverse_kl", default: false,
           help: "add KL(rho_0 || p0) + KL(rho_T || p1) (weight marginal_weight) to the likelihoods (mode-seeking: on the GMM it collapses the ring onto a few modes; off by default, the marginal weight holds the ends)"),
-    .choice("estimator", Estimator.allCases.map(\.rawValue), default: "reparameterized",
-            help: "gradient of expectations under rho_t: reparameterized (pathwise, total derivative) or score (score function)"),
+    .choice("estimator", ["task"] + Estimator.allCases.map(\.rawValue), default: "task",
+            help: "gradient of expectations under rho_t: score (score function), reparameterized (pathwise, total derivative), task (score in d = 2, reparameterized for opinion-high)"),
     .int("batch", default: 256, range: 8...1_000_000, help: "points per expectation per step (half as many times, two points each)"),
-    .choice("model_size", ModelSize.allCases.map(\.rawValue), default: "medium",
-            help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128); nclhost options override"),
+    .choice("model_size", ["task"] + ModelSize.allCases.map(\.rawValue), default: "task",
+            help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128), task (gmm: 32 components, 3x128; else medium); nclhost options override"),
     .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "default",
             help: "suggested flux: knothe-rosenblatt, telescoping, default (knothe-rosenblatt for d <= 2, else telescoping)"),
     .bool("divergence_free", default: false,
@@ -57,7 +60,7 @@ struct Settings {
     .int("eval_samples", default: 2000, range: 10...1_000_000, help: "points of the W2 (exact assignment) and of each time's obstacle test"),
     .int("eval_times", default: 50, range: 2...10_000, help: "times in [0, T] at which the mass inside obstacles is read"),
     .int("eval_paths", default: 2000, range: 10...1_000_000, help: "paths of the learned SDE from p0 in the metrics"),
-    .int("eval_steps", default: 0, range: 0...1_000_000, help: "Euler-Maruyama steps of those paths (0: 100 per unit of time, DeepGSB's)"),
+    .int("eval_steps", default: 0, range: 0...1_000_000, help: "Euler-Maruyama steps of those paths (0: the task's, 100 per unit of time as DeepGSB, gmm 1000)"),
     .bool("eval_floors", default: true, help: "also report the W2 that two samples of the target law give (the floor of a perfect model; one more assignment)"),
     .int("stratified_pool", default: 1_000_000, range: 10...100_000_000,
          help: "mixture targets: draws of rho_T and of p1 whose shares per mode set the stratified W2's counts (see README)"),
@@ -67,10 +70,11 @@ struct Settings {
   let task: CrowdTask
   let sigma: Double
   let entropyWeight, congestionWeight, interactionWeight: Double
-  let controlWeight, controlCap, obstacleWeight, obstacleWarmup, barrierWidth, barrierMargin, marginalWeight: Double
+  let controlWeight, controlWarmup, controlCap, obstacleWeight, obstacleWarmup, barrierWidth, barrierMargin, marginalWeight: Double
   let estimator: Estimator
   let batch, evalSamples, evalTimes, evalPaths, evalSteps, stratifiedPool: Int
-  let modelSize: ModelSize
+  /// The suggested model: (components, hidden width, hidden layers).
+  let modelShape: (Int, Int, Int)
   let flux: FluxChoice
   let plots: String
   let evalFloors: Bool
@@ -99,8 +103,13 @@ struct Settings {
     congestionWeight = try optional("congestion_weight", task.congestionWeight)
     interactionWeight = try optional("interaction_weight", task.interactionWeight)
     controlWeight = try p.double("control_weight")
+    controlWarmup = try p.double("control_warmup")
     controlCap = try p.double("control_cap")
-    obstacleWeight = try p.double("obstacle_weight")
+    let obstacle = try p.double("obstacle_weight")
+    guard obstacle == -1 || obstacle >= 0 else {
+      throw ObjectiveError.invalidArgument("obstacle_weight=\(obstacle) must be non-negative (or -1: the task's)")
+    }
+    obstacleWeight = obstacle >= 0 ? obstacle : task.obstacleWeight
     obstacleWarmup = try p.double("obstacle_warmup")
     barrierWidth = try p.double("barrier_width")
     let margin = try p.double("barrier_margin")
@@ -110,16 +119,17 @@ struct Settings {
       throw ObjectiveError.invalidArgument("marginal_weight=\(marginal) must be positive (or -1: the task's transport scale)")
     }
     marginalWeight = Settings.marginalWeight(requested: marginal, task: task, sigma: sigma)
-    estimator = try p.choice("estimator")
+    estimator = try p.string("estimator") == "task" ? (task.prefersScoreFunction ? .score : .reparameterized) : try p.choice("estimator")
     batch = try p.int("batch")
     guard batch % 2 == 0 else { throw ObjectiveError.invalidArgument("batch=\(batch) must be even (two points per time)") }
     evalSamples = try p.int("eval_samples")
     evalTimes = try p.int("eval_times")
     evalPaths = try p.int("eval_paths")
     let steps = try p.int("eval_steps")
-    evalSteps = steps > 0 ? steps : Int((100 * task.horizon).rounded())
+    evalSteps = steps > 0 ? steps : Int((Double(task.sdeStepsPerUnitTime) * task.horizon).rounded())
     stratifiedPool = try p.int("stratified_pool")
-    modelSize = try p.choice("model_size")
+    let sizeName = try p.string("model_size")
+    modelShape = sizeName == "task" ? task.modelShape : (try p.choice("model_size") as ModelSize).shape
     flux = try p.choice("flux")
     plots = try p.string("plots")
     evalFloors = try p.bool("eval_floors")
@@ -136,16 +146,29 @@ extension Settings {
   /// the marginals hold as (near-)hard constraints: leaving a fraction f of the crowd behind saves at
   /// most f x that scale of control cost but costs marginal_weight x -log(1 - f) of likelihood.
   static let marginalFactor = 8.0
+  /// The factor for a multimodal p1. Moving a share delta of the crowd from one mode to another
+  /// that costs c more to reach saves delta c of control and costs about K delta^2 of likelihood per
+  /// unit of weight (K modes), so the soft constraint leaves each mode's weight off by about
+  /// c / (K weight): on the GMM 0.5-0.9 % at 8 x (W2 1.0-1.3, each misplaced share moved 12 units to
+  /// the next mode), 0.2-0.3 % at 64 x (W2 0.5-0.75).
+  static let multimodalMarginalFactor = 64.0
   /// The least marginal_weight=-1 gives (tasks whose laws barely differ).
   static let minimumMarginalWeight = 50.0
-  /// marginal_weight as set, or for -1 the task's: marginalFactor x its transport scale, at least minimumMarginalWeight.
+  /// marginal_weight as set, or for -1 the task's: its factor x its transport scale, at least minimumMarginalWeight.
   static func marginalWeight(requested: Double, task: CrowdTask, sigma: Double) -> Double {
-    requested > 0 ? requested : max(minimumMarginalWeight, marginalFactor * task.transportScale(sigma: sigma))
+    let factor = task.hasMultimodalTarget ? multimodalMarginalFactor : marginalFactor
+    return requested > 0 ? requested : max(minimumMarginalWeight, factor * task.transportScale(sigma: sigma))
   }
 
   /// The obstacle weight at `step`: ramped linearly over the first obstacle_warmup of the run.
-  func obstacleWeight(at step: StepInfo) -> Double {
-    guard obstacleWarmup > 0, step.totalSteps > 0 else { return obstacleWeight }
-    return obstacleWeight * min(1, Double(step.step) / (obstacleWarmup * Double(step.totalSteps)))
+  func obstacleWeight(at step: StepInfo) -> Double { obstacleWeight * Settings.ramp(obstacleWarmup, at: step) }
+
+  /// The control weight at `step`: ramped linearly over the first control_warmup of the run.
+  func controlWeight(at step: StepInfo) -> Double { controlWeight * Settings.ramp(controlWarmup, at: step) }
+
+  /// The factor in [0, 1] of a weight ramped linearly from 0 over the first `fraction` of the run.
+  static func ramp(_ fraction: Double, at step: StepInfo) -> Double {
+    guard fraction > 0, step.totalSteps > 0 else { return 1 }
+    return min(1, Double(step.step) / (fraction * Double(step.totalSteps)))
   }
 }
