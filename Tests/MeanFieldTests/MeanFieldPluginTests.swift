@@ -53,7 +53,7 @@ final class MeanFieldPluginTests: XCTestCase {
   /// model and the host's run. An explicit setting wins, and a bad one is refused by name.
   func testTaskDefaults() throws {
     let gmm = try objective([("task", "gmm")]), neck = try objective([("task", "v-neck")])
-    XCTAssertEqual(gmm.problem.model.components, 32)
+    XCTAssertEqual(gmm.problem.model.components, 64)
     XCTAssertEqual(gmm.problem.model.hiddenSizes, [128, 128, 128])
     XCTAssertEqual(gmm.problem.suggestedTraining, SuggestedTraining(steps: 6000, learningRate: 3e-3, schedule: .cosine(minimumFactor: 0.01)))
     XCTAssertEqual(neck.problem.model.components, 8)

@@ -49,9 +49,11 @@ public struct CrowdTask: Sendable {
   public var hasMultimodalTarget: Bool { target.components.count > 1 }
 
   /// The default model (components, hidden width, hidden layers): the medium one, except on the GMM,
-  /// whose terminal ring needs 32 components per coordinate (with 16 the first coordinate's five
-  /// bumps were fitted as wider ones, variance 2.5-3.3 against 1, even with no control cost at all).
-  public var modelShape: (Int, Int, Int) { kind == .gmm ? (32, 128, 3) : ModelSize.medium.shape }
+  /// whose terminal ring needs many components per coordinate: the ring's modes project onto the
+  /// first coordinate as five bumps, two pairs only 4.7 standard deviations apart, and with 16
+  /// components such a pair was fitted as one wide bump (variance 2.5-3.3 against 1, even with no
+  /// control cost at all), with 32 in one seed of three, with 64 in none.
+  public var modelShape: (Int, Int, Int) { kind == .gmm ? (64, 128, 3) : ModelSize.medium.shape }
 
   /// Euler-Maruyama steps per unit of time of the metrics' SDE paths: DeepGSB's 100, except on the
   /// GMM, whose learned drift is stiff in the gaps between the modes (its SDE ends were at W2 8.6

@@ -52,7 +52,7 @@ struct Settings {
             help: "gradient of expectations under rho_t: score (score function), reparameterized (pathwise, total derivative), task (score in d = 2, reparameterized for opinion-high)"),
     .int("batch", default: 256, range: 8...1_000_000, help: "points per expectation per step (half as many times, two points each)"),
     .choice("model_size", ["task"] + ModelSize.allCases.map(\.rawValue), default: "task",
-            help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128), task (gmm: 32 components, 3x128; else medium); nclhost options override"),
+            help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128), task (gmm: 64 components, 3x128; else medium); nclhost options override"),
     .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "default",
             help: "suggested flux: knothe-rosenblatt, telescoping, default (knothe-rosenblatt for d <= 2, else telescoping)"),
     .bool("divergence_free", default: false,
