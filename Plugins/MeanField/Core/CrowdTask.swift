@@ -24,6 +24,7 @@ public struct CrowdTask: Sendable {
   public let opinion: OpinionDrift?
   /// The data map: the model sees (x - shift) / scale, coordinates of unit order along the whole path.
   public let shift, scale: [Double]
+
   // MARK: - The task's own defaults (each measured: README, "Benchmark")
 
   /// The obstacle barrier's default margin (barrier_margin=-1), in data units: 0.5 where the

@@ -43,7 +43,7 @@ struct Settings {
            help: "fraction of the run over which the obstacle weight ramps up from 0 (the marginals are fitted first; 0: full weight from the start)"),
     .float("barrier_width", default: 0.1, range: 1e-4...10, help: "width of the barrier width * softplus((margin - d) / width) (the depth inside, smoothed), d the signed distance to an obstacle"),
     .float("barrier_margin", default: -1, range: -1...10,
-           help: "margin of the barrier outside each obstacle, in data units: the push starts before the hard boundary, so the crowd's tails stay out (-1: the task's, s-tunnel 0.5, else 0.1)"),
+           help: "margin of the barrier outside each obstacle, in data units: the push starts before the hard boundary, so the crowd's tails stay out (-1: the task's, v-neck 0.1, else 0.5)"),
     .float("marginal_weight", default: -1, range: -1...1e6,
            help: "weight of the marginal terms -E_{p0} log rho_0 - E_{p1} log rho_T (+ the reverse KLs, see reverse_kl); -1: \(Settings.marginalFactor) x the task's transport scale (\(Settings.multimodalMarginalFactor) x for a multimodal p1, the gmm; see README), at least \(Settings.minimumMarginalWeight)"),
     .bool("reverse_kl", default: false,
@@ -150,7 +150,7 @@ extension Settings {
   /// that costs c more to reach saves delta c of control and costs about K delta^2 of likelihood per
   /// unit of weight (K modes), so the soft constraint leaves each mode's weight off by about
   /// c / (K weight): on the GMM 0.5-0.9 % at 8 x (W2 1.0-1.3, each misplaced share moved 12 units to
-  /// the next mode), 0.2-0.3 % at 64 x (W2 0.5-0.75).
+  /// the next mode), 0.14-0.27 % at 64 x (W2 0.52-0.68).
   static let multimodalMarginalFactor = 64.0
   /// The least marginal_weight=-1 gives (tasks whose laws barely differ).
   static let minimumMarginalWeight = 50.0
@@ -161,14 +161,15 @@ extension Settings {
   }
 
   /// The obstacle weight at `step`: ramped linearly over the first obstacle_warmup of the run.
-  func obstacleWeight(at step: StepInfo) -> Double { obstacleWeight * Settings.ramp(obstacleWarmup, at: step) }
+  func obstacleWeight(at step: StepInfo) -> Double { obstacleWeight * Settings.ramp(obstacleWarmup, step: step.step, of: step.totalSteps) }
 
   /// The control weight at `step`: ramped linearly over the first control_warmup of the run.
-  func controlWeight(at step: StepInfo) -> Double { controlWeight * Settings.ramp(controlWarmup, at: step) }
+  func controlWeight(at step: StepInfo) -> Double { controlWeight * Settings.ramp(controlWarmup, step: step.step, of: step.totalSteps) }
 
-  /// The factor in [0, 1] of a weight ramped linearly from 0 over the first `fraction` of the run.
-  static func ramp(_ fraction: Double, at step: StepInfo) -> Double {
-    guard fraction > 0, step.totalSteps > 0 else { return 1 }
-    return min(1, Double(step.step) / (fraction * Double(step.totalSteps)))
+  /// The factor in [0, 1] of a weight ramped linearly from 0 over the first `fraction` of a run of
+  /// `total` steps (1 without a ramp or when the host does not say the run's length).
+  static func ramp(_ fraction: Double, step: Int, of total: Int) -> Double {
+    guard fraction > 0, total > 0 else { return 1 }
+    return min(1, Double(step) / (fraction * Double(total)))
   }
 }
