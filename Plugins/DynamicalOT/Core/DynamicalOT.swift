@@ -75,8 +75,11 @@ public final class DynamicalOT: ObjectiveImplementation {
       let t = host.scalar(marginal.time)
       let nll = TransportLoss.negativeLogLikelihood(logDensity: host.field(.logDensity, t: t, x: x))
       host.report("nll\(k)", nll)
-      if let constraints {
-        let c = constraints.violations(marginal: likelihoods.count, x: x, score: host.field(.score, t: t, x: x), host: host)
+      if var constraints {
+        let score = host.field(.score, t: t, x: x)
+        constraints.observe(marginal: likelihoods.count, meanSquaredScore: try score.squared().mean(axis: 0).values())
+        self.constraints = constraints
+        let c = constraints.violations(marginal: likelihoods.count, x: x, score: score, host: host)
         let values = try c.values()
         host.report("constraint\(k)", host.scalar(values.reduce(0) { $0 + $1 * $1 }.squareRoot()))
         lagrangian.append(constraints.lagrangianTerm(marginal: likelihoods.count, violations: c, host: host))
