@@ -4,18 +4,19 @@ import NCLPluginKit
 /// Stein's identity: for any law p (decaying at infinity), E_p[grad log p] = 0 and
 /// E_p[grad log p (x - m)^T] = -I. With the model's score s = grad log rho_{t_k} in place of
 /// p_k's, the moments (z = (x - m) / sigma, m and sigma the marginal's mean and standard
-/// deviations per coordinate; each row i scaled by a_i = min(sigma_i, 1 / sqrt(F_i)), F_i = E_{p_k}[s_i^2] the
-/// Fisher information the model's score has on the marginal, a running mean)
+/// deviations per coordinate; row i scaled by a_i = min(sigma_i, 1 / sqrt(F_i)), F_i =
+/// E_{p_k}[s_i^2] the Fisher information of the model's score on the marginal, a running mean)
 ///
 ///     c1_i = a_i E_{p_k}[s_i]                          (D)
 ///     c2_ij = a_i (E_{p_k}[s_i z_j] + delta_ij / sigma_j)   (D x D)
 ///
 /// vanish when rho_{t_k} = p_k and are first order in a shift or a rescaling of rho_{t_k} away
 /// from p_k: exactly the directions the kinetic term pulls the marginals in (toward each other,
-/// toward a common spread). The scaling makes every entry's minibatch noise about 1 / sqrt(n)
+/// toward a common spread). The scaling keeps every entry's minibatch noise near 1 / sqrt(n)
 /// whatever the law (narrow modes have a large score; for a Gaussian with independent
-/// coordinates a_i = sigma_i). Adding sum_k mu_k . c_k (mu_k the multipliers, constants in the
-/// loss) to the soft objective and taking a dual ascent step mu_k <- mu_k + rate c_k after every
+/// coordinates a_i = sigma_i), and never above the Gaussian value while the model is still broader
+/// than the data. Adding sum_k mu_k . c_k (mu_k the multipliers, constants in the loss) to the soft
+/// objective and taking a dual ascent step mu_k <- mu_k + rate clamp(c_k, -1, 1) after every
 /// minibatch, the multipliers grow until they cancel that pull, so that at a fixed point the
 /// constraints hold in expectation: the marginals keep their mean and covariance whatever the
 /// kinetic weight, and a kinetic weight large enough to hold the path between them leaves no
