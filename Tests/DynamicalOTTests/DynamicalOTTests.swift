@@ -42,7 +42,7 @@ final class DynamicalOTTests: XCTestCase {
     XCTAssertEqual(d.id, "org.ncl.dynamical-ot")
     XCTAssertEqual(d.abiVersion, "1.3.0")
     let names = d.parameters.map(\.name)
-    for name in ["data", "source", "target", "dimension", "csv", "population", "leave_out", "kinetic_weight", "estimator",
+    for name in ["data", "source", "target", "dimension", "csv", "population", "leave_out", "kinetic_weight", "constraint_rate", "estimator",
                  "proposal", "noise", "jacobian_weight", "divergence_free", "flux", "batch"] {
       XCTAssertTrue(names.contains(name), "missing parameter \(name)")
     }
@@ -77,6 +77,7 @@ final class DynamicalOTTests: XCTestCase {
       .contains("from kinetic_weight=0.05 to"))
     XCTAssertTrue(createError([("kinetic_weight", "0.2"), ("kinetic_weight_final", "0.01")]).contains("from kinetic_weight=0.2 to"))
     XCTAssertTrue(createError([("kinetic_weight", "-0.5")]).contains("kinetic_weight=-0.5: give a weight >= 0, or -1 for the default"))
+    XCTAssertTrue(createError([("constraint_rate", "-0.5")]).contains("constraint_rate=-0.5: give a dual step >= 0 (0: off), or -1 for the default"))
   }
 
   func testCSVSnapshots() throws {
@@ -90,10 +91,23 @@ final class DynamicalOTTests: XCTestCase {
     XCTAssertEqual(o.problem.dimension, 3)
     XCTAssertEqual(o.problem.horizon, 0...4, "the horizon spans the file's times, in its units")
     XCTAssertNotNil(o.problem.model.divergenceFreeHiddenSizes, "divergence-free term on by default for D >= 2")
+    XCTAssertEqual(o.problem.suggestedTraining.steps, 6000, "more than two snapshots: the leave-one-out runs' length")
+    let twoTimes = PluginFixtures.directory.appendingPathComponent("two-snapshots.csv")
+    try text.split(separator: "\n").filter { !$0.hasPrefix("4.0,") }.joined(separator: "\n").write(to: twoTimes, atomically: true, encoding: .utf8)
+    let pair = try objective([("data", "csv"), ("csv", twoTimes.path), ("batch", "16")])
+    XCTAssertEqual(pair.problem.horizon, 0...2)
+    XCTAssertEqual(pair.problem.suggestedTraining.steps, 12_000, "two marginals: the pair's length")
+    let pairModel = try NCLModel<Float>(configuration: pair.problem.model, seed: 1)
+    var pairGenerator = SeededGenerator(seed: 1)
+    XCTAssertEqual(Set(try pair.loss(model: pairModel, step: 1, generator: &pairGenerator).terms.keys), ["nll0", "nll1", "constraint0", "constraint1", "kinetic"],
+                   "two marginals: hard marginal constraints on by default, no acceleration prior")
     let model = try NCLModel<Float>(configuration: o.problem.model, seed: 1)
     var g = SeededGenerator(seed: 1)
     let (_, terms) = try o.loss(model: model, step: 1, generator: &g)
-    XCTAssertEqual(Set(terms.keys), ["nll0", "nll2", "kinetic", "acceleration"], "snapshot 1 is left out of training")
+    XCTAssertEqual(Set(terms.keys), ["nll0", "nll2", "kinetic", "acceleration"], "snapshot 1 is left out of training; constraints off by default for 3 or more")
+    let constrained = try objective([("data", "csv"), ("csv", file.path), ("leave_out", "1"), ("batch", "16"), ("constraint_rate", "0.01")])
+    XCTAssertEqual(Set(try constrained.loss(model: model, step: 1, generator: &g).terms.keys),
+                   ["nll0", "nll2", "constraint0", "constraint2", "kinetic", "acceleration"], "the left-out snapshot is not constrained")
 
     try "t,x\n0,1\n0,2\n1,abc\n".write(to: file, atomically: true, encoding: .utf8)
     XCTAssertTrue(createError([("data", "csv"), ("csv", file.path)]).contains("snapshots.csv:4: column 'x' is not a number: 'abc'"))
@@ -204,6 +218,29 @@ final class DynamicalOTTests: XCTestCase {
     XCTAssertLessThan(m["mid_cov_rel_error"] ?? 1, 0.2, "\(m)")
     XCTAssertLessThan(m["nll0"] ?? 9, 1.4516 + 0.2, "NLL of N(-1, 0.25 I) is 1.4516 at best: \(m)")
     XCTAssertLessThan(m["nll1"] ?? 9, 2.8379 + 0.2, "NLL of N(1, I) is 2.8379 at best: \(m)")
+  }
+
+  /// Hard marginal constraints: with a kinetic weight large enough to pull the marginals of a
+  /// Gaussian pair together (0.5), the soft objective's transport cost comes out far below the
+  /// exact W2^2 = 8.5; with the score-moment constraints the multipliers cancel the pull, so the
+  /// cost is much closer, and the reported violations |c_k| end small. Same seeds, model and steps
+  /// (debug build, 150 steps: soft 1.50, constrained 5.75, |c_k| 0.32 / 0.38).
+  func testConstraintsCancelTheKineticPullOnTheMarginals() throws {
+    func run(_ rate: String) throws -> TrainingSummary {
+      let o = try objective([("source", "gaussian"), ("target", "gaussian"), ("model_size", "small"), ("batch", "64"),
+                             ("kinetic_weight", "0.5"), ("constraint_rate", rate), ("eval_samples", "1000"),
+                             ("assignment_samples", "50"), ("ode_steps", "10")])
+      return try train(o, steps: 150, learningRate: 5e-3)
+    }
+    let soft = try run("0"), constrained = try run("0.05")
+    XCTAssertNil(soft.lastTerms["constraint0"], "constraint_rate=0: the soft objective")
+    let softCost = try XCTUnwrap(soft.evaluation["transport_cost"]), cost = try XCTUnwrap(constrained.evaluation["transport_cost"])
+    XCTAssertLessThan(softCost, 0.8 * 8.5, "the pull the constraints must cancel: \(soft.evaluation)")
+    XCTAssertLessThan(abs(cost - 8.5), 0.5 * abs(softCost - 8.5), "soft \(softCost), constrained \(cost)")
+    for k in 0..<2 {
+      let violation = try XCTUnwrap(constrained.lastTerms["constraint\(k)"])
+      XCTAssertLessThan(violation, 1, "|c_\(k)| at the last step: \(constrained.lastTerms)")
+    }
   }
 
   // MARK: - Population data

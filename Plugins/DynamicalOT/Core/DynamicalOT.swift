@@ -6,8 +6,11 @@ import NCLSupport
 /// The objective (see README.md for the math):
 ///
 ///   L = sum_k -E_{p_k} log rho_{t_k}  +  kinetic_weight * int E_{rho_t} |u_t|^2 / 2 dt
-///       + jacobian_weight * int E_{rho_t} |grad u_t - grad u_t^T|_F^2 dt,
+///       + jacobian_weight * int E_{rho_t} |grad u_t - grad u_t^T|_F^2 dt
+///       + acceleration_weight * int E_{rho_t} |d_t u + (grad u) u|^2 dt  +  sum_k mu_k . c_k,
 ///
+/// the last term the hard marginal constraints (`ScoreMomentConstraints`: Stein moments c_k of
+/// the model's score on p_k, multipliers mu_k by dual ascent),
 /// over the marginals p_k at times t_k that are not left out, with u the drift of the SDE with
 /// noise g (g = 0: the probability-flow velocity), and expectations under the model estimated by
 /// importance sampling from a proposal, by the score function with a baseline, or through
@@ -23,6 +26,9 @@ public final class DynamicalOT: ObjectiveImplementation {
   public let problem: ProblemDescription
   /// Discrete-OT W2^2 between the toy pair's laws, computed once on first evaluation.
   private var discreteOT: Double?
+  /// The hard marginal constraints and their multipliers (nil: the soft objective). Plugin state:
+  /// a resumed run starts them again from zero.
+  private(set) var constraints: ScoreMomentConstraints?
 
   var horizon: ClosedRange<Double> { settings.marginals.first!.time...settings.marginals.last!.time }
   var dimension: Int { settings.dimension }
@@ -40,11 +46,16 @@ public final class DynamicalOT: ObjectiveImplementation {
     p.fluxTau = 1
     p.divergenceFree = settings.divergenceFree && settings.dimension >= 2
     p.batchSize = settings.batch
-    // The runs the README measured: 12 000 cosine steps for a pair, 6000 for snapshots (leave-one-out).
-    (p.suggestedSteps, p.suggestedSchedule) = (settings.data == .pair ? 12_000 : 6000, .cosine)
+    // The runs the README measured: 12 000 cosine steps for two marginals (a pair, or a file with two
+    // times: the D = 5 rotated Gaussians), 6000 for more snapshots (leave-one-out).
+    (p.suggestedSteps, p.suggestedSchedule) = (settings.marginals.count == 2 ? 12_000 : 6000, .cosine)
     problem = p
     if settings.estimator == .reparameterized && !host.providesReparameterizedSamples {
       throw ObjectiveError.unsupported("estimator=reparameterized needs a host with sample_reparameterized (NCL plugin ABI 1.1 or later); this host is \(host.name)")
+    }
+    if settings.constraintRate > 0 {
+      constraints = ScoreMomentConstraints(rate: settings.constraintRate,
+                                           moments: settings.marginals.filter { !$0.isLeftOut }.map { $0.moments(seed: settings.dataSeed) })
     }
     if settings.jacobianWeight > 0 && settings.dimension == 1 {
       host.log("DynamicalOT: jacobian_weight has no effect in one dimension (every 1-D field is a gradient)", level: .warning)
@@ -53,19 +64,33 @@ public final class DynamicalOT: ObjectiveImplementation {
 
   // MARK: - Loss
 
-  /// NCLSupport's `TransportLoss` on the marginals that are not left out, plus the Jacobian penalty.
+  /// NCLSupport's `TransportLoss` on the marginals that are not left out, plus the Jacobian and
+  /// acceleration priors and the hard marginal constraints' Lagrangian term (whose multipliers
+  /// take their dual step here, on this minibatch's violations).
   public func loss(host: PluginHost, step: StepInfo) throws -> PluginTensor {
     let transport = TransportLoss(kineticWeight: settings.kineticWeight(at: step.step))
-    var likelihoods: [PluginTensor] = []
+    var likelihoods: [PluginTensor] = [], lagrangian: [PluginTensor] = [], violations: [[Double]] = []
     for (k, marginal) in settings.marginals.enumerated() where !marginal.isLeftOut {
       let x = try marginal.batch(host: host, count: settings.batch)
-      let nll = TransportLoss.negativeLogLikelihood(logDensity: host.field(.logDensity, t: host.scalar(marginal.time), x: x))
+      let t = host.scalar(marginal.time)
+      let nll = TransportLoss.negativeLogLikelihood(logDensity: host.field(.logDensity, t: t, x: x))
       host.report("nll\(k)", nll)
+      if var constraints {
+        let score = host.field(.score, t: t, x: x)
+        constraints.observe(marginal: likelihoods.count, meanSquaredScore: try score.squared().mean(axis: 0).values())
+        self.constraints = constraints
+        let c = constraints.violations(marginal: likelihoods.count, x: x, score: score, host: host)
+        let values = try c.values()
+        host.report("constraint\(k)", host.scalar(values.reduce(0) { $0 + $1 * $1 }.squareRoot()))
+        lagrangian.append(constraints.lagrangianTerm(marginal: likelihoods.count, violations: c, host: host))
+        violations.append(values)
+      }
       likelihoods.append(nll)
     }
     let terms = try modelTerms(host: host)
     host.report("kinetic", terms.kinetic)
     var total = transport.loss(negativeLogLikelihoods: likelihoods, kinetic: terms.kinetic)
+    for term in lagrangian { total = total + term }
     if let jacobian = terms.jacobian {
       host.report("jacobian", jacobian)
       total = total + settings.jacobianWeight * jacobian
@@ -74,7 +99,12 @@ public final class DynamicalOT: ObjectiveImplementation {
       host.report("acceleration", acceleration)
       total = total + settings.accelerationWeight * acceleration
     }
-    return try total.checked("building the loss")
+    total = try total.checked("building the loss")
+    if var constraints {
+      for (k, c) in violations.enumerated() { constraints.update(marginal: k, violations: c) }
+      self.constraints = constraints
+    }
+    return total
   }
 
   /// int_{T0}^{T1} E_{rho_t}[f] dt for the kinetic energy, the Jacobian penalty and the

@@ -60,6 +60,8 @@ struct Settings {
     .float("kinetic_weight_final", default: -1, range: -1...1e6,
            help: "annealing: the kinetic weight reached after kinetic_anneal_steps steps, geometrically (-1: kinetic_weight, no annealing)"),
     .int("kinetic_anneal_steps", default: 0, range: 0...100_000_000, help: "annealing: steps from kinetic_weight to kinetic_weight_final"),
+    .float("constraint_rate", default: -1, range: -1...10,
+           help: "hard marginals: dual step of the multipliers that hold each training marginal's score moments (Stein: E grad log rho = 0, E grad log rho (x - m)^T = -I), cancelling the kinetic term's pull on its mean and covariance (0: off, the soft objective; -1: \(Settings.defaultConstraintRate) for two marginals other than the 2-D toys, else 0)"),
     .choice("estimator", Estimator.allCases.map(\.rawValue), default: "score",
             help: "expectations under the model: importance (proposal weights rho/q), score (exact samples, score function with baseline) or reparameterized (exact samples differentiated through the sampler)"),
     .choice("proposal", Proposal.Kind.allCases.map(\.rawValue), default: "gaussian",
@@ -96,6 +98,8 @@ struct Settings {
   let populationProcess: PopulationProcess?
   let kineticWeight, kineticWeightFinal, jacobianWeight, accelerationWeight, noise, proposalScale: Double
   let kineticAnnealSteps: Int
+  /// The dual step of the score-moment constraints (0: off, the soft objective).
+  let constraintRate: Double
   let estimator: Estimator
   let proposal: Proposal.Kind
   let divergenceFree: Bool
@@ -120,6 +124,13 @@ struct Settings {
   /// built-in populations (5 snapshots on [0, 1], kinetic_weight 0.05), which the leave-one-out
   /// measurements chose (README): geodesic neutral, branching and rotating better.
   static let accelerationFactor = 0.32
+  /// `constraint_rate=-1` for two marginals (a Gaussian pair, a file with two times; not the 2-D
+  /// toys, and not 3 or more snapshots, where the populations measured mixed: README "Hard marginal
+  /// constraints"): the dual step per minibatch that
+  /// the D = 5 rotated Gaussians chose (README "Rotated anisotropic Gaussians": at 0.02 the
+  /// multipliers follow the minibatch noise and the path loosens, 0.005 and 0.002 both cancel the
+  /// pull, 0.002 with the smaller mid-time covariance error).
+  static let defaultConstraintRate = 0.002
   /// Added to data_seed for the fresh population sample behind the noise floor of the left-out W1.
   static let noiseFloorSeedOffset: UInt64 = 0x51CE_F100
 
@@ -218,6 +229,11 @@ struct Settings {
     let spacing = (marginals.last!.time - marginals.first!.time) / Double(max(1, marginals.count - 1))
     accelerationWeight = requestedAccelerationWeight >= 0
       ? requestedAccelerationWeight : marginals.count >= 3 ? Settings.accelerationFactor * kineticWeight * spacing * spacing : 0
+    let requestedRate = try p.double("constraint_rate")
+    if requestedRate < 0 && requestedRate != -1 {
+      throw ObjectiveError.invalidArgument("constraint_rate=\(requestedRate): give a dual step >= 0 (0: off), or -1 for the default")
+    }
+    constraintRate = requestedRate >= 0 ? requestedRate : toyPair == nil && marginals.count == 2 ? Settings.defaultConstraintRate : 0
     if kineticWeightFinal != kineticWeight && (kineticWeight == 0 || kineticWeightFinal == 0 || kineticAnnealSteps == 0) {
       throw ObjectiveError.invalidArgument("annealing from kinetic_weight=\(kineticWeight) to kinetic_weight_final=\(kineticWeightFinal) needs both positive and kinetic_anneal_steps > 0")
     }
