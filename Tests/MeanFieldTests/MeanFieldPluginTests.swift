@@ -60,6 +60,9 @@ final class MeanFieldPluginTests: XCTestCase {
     XCTAssertEqual(neck.problem.model.hiddenSizes, [64, 64])
     XCTAssertEqual(neck.problem.suggestedTraining, SuggestedTraining())
     XCTAssertEqual(try objective([("task", "gmm"), ("model_size", "small")]).problem.model.components, 4)
+    // The Knothe-Rosenblatt flux in every dimension (the telescoping one's drift did not simulate in d = 100).
+    XCTAssertEqual(try objective([("task", "opinion-high"), ("dimension", "7")]).problem.model.flux, .knotheRosenblatt)
+    XCTAssertEqual(try objective([("task", "opinion-high"), ("flux", "telescoping")]).problem.model.flux, .telescoping(tau: 1))
     XCTAssertTrue(createError([("obstacle_weight", "-0.5")]).contains("obstacle_weight=-0.5 must be non-negative"))
     XCTAssertTrue(createError([("estimator", "pathwise")]).contains("pathwise"))
   }
