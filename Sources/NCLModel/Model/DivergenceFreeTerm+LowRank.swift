@@ -8,6 +8,15 @@ extension DivergenceFreeTerm {
     return Tensor.concatenate([.ones([rows, 1]), features], alongAxis: 1).broadcast(to: [batch, features.shape[1] + 1])
   }
 
+  /// The planes' vectors a_k(t) and b_k(t) at the time basis psi [batch, T] (`timeBasis`),
+  /// [batch, K, D] each.
+  func planeVectors(_ psi: Tensor<Scalar>, planes: Tensor<Scalar>) -> (a: Tensor<Scalar>, b: Tensor<Scalar>) {
+    let batch = psi.shape[0], d = dimension, k = form.planeCount(dimension: d)
+    let vectors = Tensor.matmul(psi, planes)
+    return (vectors.slice(alongAxis: 1, 0..<k * d).reshaped([batch, k, d]),
+            vectors.slice(alongAxis: 1, k * d..<2 * k * d).reshaped([batch, k, d]))
+  }
+
   /// A(t) + sum_k c_k (a_k b_k^T - b_k a_k^T), [batch, D, D].
   func lowRankMatrix(t: Tensor<Scalar>, x: Tensor<Scalar>) -> Tensor<Scalar> {
     guard let timeMatrices, let planes else { preconditionFailure("a low-rank divergence-free term without its parameters") }
@@ -15,10 +24,9 @@ extension DivergenceFreeTerm {
     let psi = timeBasis(t, batch: batch)
     let antisymmetric = (timeMatrices - timeMatrices.transposed()).reshaped([psi.shape[1], d * d])
     let timeOnly = Tensor.matmul(psi, antisymmetric).reshaped([batch, d, d])
-    let vectors = Tensor.matmul(psi, planes)
-    let a = vectors.slice(alongAxis: 1, 0..<k * d).reshaped([batch, k, d, 1])
-    let b = vectors.slice(alongAxis: 1, k * d..<2 * k * d).reshaped([batch, k, 1, d])
-    let wedge = a * b - (a * b).transposed()
+    let (a, b) = planeVectors(psi, planes: planes)
+    let outer = a.reshaped([batch, k, d, 1]) * b.reshaped([batch, k, 1, d])
+    let wedge = outer - outer.transposed()
     return timeOnly + (networkOutput(t: t, x: x).reshaped([batch, k, 1, 1]) * wedge).sum(alongAxis: 1)
   }
 
@@ -35,9 +43,7 @@ extension DivergenceFreeTerm {
     let perBasis = Tensor.matmul(score, antisymmetric, transposeB: true).reshaped([batch, basis, d])
     let timeOnly = (perBasis * psi.reshaped([batch, basis, 1])).sum(alongAxis: 1)
     // The planes and their amplitudes.
-    let vectors = Tensor.matmul(psi, planes)
-    let a = vectors.slice(alongAxis: 1, 0..<k * d).reshaped([batch, k, d])
-    let b = vectors.slice(alongAxis: 1, k * d..<2 * k * d).reshaped([batch, k, d])
+    let (a, b) = planeVectors(psi, planes: planes)
     let c = networkOutput(t: t, x: x)
     let gradients = (0..<k).map { plane in
       gradient(of: [c.slice(alongAxis: 1, plane..<plane + 1).sum()], wrt: [x], createGraph: createGraph)[0].reshaped([batch, 1, d])

@@ -32,11 +32,8 @@ public struct DivergenceFreeTerm<Scalar: TensorScalar> {
     self.timeFeatures = timeFeatures
     self.form = form
     let pairs = (0..<dimension).flatMap { i in (i + 1..<dimension).map { j in (i, j) } }
-    let outputs: Int
-    switch form {
-    case .dense: outputs = pairs.count
-    case .lowRank: outputs = form.planeCount(dimension: dimension)
-    }
+    // The network's outputs: one per entry above the diagonal (dense), one amplitude per plane (low rank).
+    let outputs = form.planeCount(dimension: dimension)
     var network = MLP<Scalar>(
       inputSize: timeFeatures.count + dimension, hiddenSizes: hiddenSizes, outputSize: outputs,
       activation: activation, generator: &generator)
@@ -121,7 +118,8 @@ public enum DivergenceFreeForm: Codable, Equatable, Sendable {
   /// The default of new models.
   public static let `default` = DivergenceFreeForm.lowRank(planes: 4)
 
-  /// K, the planes whose amplitudes the network outputs (`.lowRank`).
+  /// K, the planes whose amplitudes the network outputs (`.lowRank`); for `.dense`, the D(D-1)/2
+  /// entries above the diagonal (each one plane e_i ^ e_j).
   public func planeCount(dimension: Int) -> Int {
     switch self {
     case .dense: return dimension * (dimension - 1) / 2

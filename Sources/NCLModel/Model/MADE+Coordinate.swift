@@ -39,9 +39,10 @@ public struct MADECoordinatePasses<Scalar: TensorScalar> {
     return weights[0].slice(alongAxis: 1, column..<column + 1).reshaped([1, weights[0].shape[0]])
   }
 
-  /// The first layer's pre-activation with x_j = `values` [batch, 1] added (it had x_j = 0).
+  /// The first layer's pre-activation with x_j = `values` [batch, 1] added (it had x_j = 0);
+  /// unchanged for a factorized conditioner, whose outputs see t alone.
   public func addingInput(_ preactivation: Tensor<Scalar>, coordinate j: Int, values: Tensor<Scalar>) -> Tensor<Scalar> {
-    preactivation + values * inputWeight(coordinate: j)
+    made.factorized ? preactivation : preactivation + values * inputWeight(coordinate: j)
   }
 
   /// The first layer's pre-activation at (t, x): t [batch, 1] or [1, 1], x [batch, D] -> [batch, H_1].

@@ -39,14 +39,21 @@ public final class ModelFields<Scalar: TensorScalar> {
     recording = GradientMode.isEnabled
     if model.configuration.flux == .knotheRosenblatt && self.t.shape[0] == self.x.shape[0] {
       // Per-row times: the conditioner's dense pass, kept layer by layer for the flux.
-      let passes = model.conditioner.coordinatePasses()
-      let preactivation = passes.firstPreactivation(t: self.t, x: self.x)
-      let hidden = passes.lastHidden(firstPreactivation: preactivation)
-      hiddenStates = (passes, preactivation, hidden)
-      mixture = LogisticMixture(conditionerOutput: passes.output(lastHidden: hidden), logScaleRange: model.logScaleRange)
+      let states = Self.hiddenStates(model: model, t: self.t, x: self.x)
+      hiddenStates = states
+      mixture = LogisticMixture(conditionerOutput: states.passes.output(lastHidden: states.hidden), logScaleRange: model.logScaleRange)
     } else {
       mixture = model.mixture(t: self.t, x: self.x)
     }
+  }
+
+  /// The conditioner's first pre-activation and last hidden layer at (t, x).
+  private static func hiddenStates(
+    model: NCLModel<Scalar>, t: Tensor<Scalar>, x: Tensor<Scalar>
+  ) -> (passes: MADECoordinatePasses<Scalar>, preactivation: Tensor<Scalar>, hidden: Tensor<Scalar>) {
+    let passes = model.conditioner.coordinatePasses()
+    let preactivation = passes.firstPreactivation(t: t, x: x)
+    return (passes, preactivation, passes.lastHidden(firstPreactivation: preactivation))
   }
 
   var batch: Int { x.shape[0] }
@@ -103,11 +110,7 @@ public final class ModelFields<Scalar: TensorScalar> {
       // runs from the first layer's pre-activation, whose tangent gains one column per
       // coordinate (W_x[:, k] u_k), through the hidden layers to coordinate i's outputs alone:
       // about D hidden passes in all, not D passes of the whole conditioner.
-      if hiddenStates == nil {
-        let passes = model.conditioner.coordinatePasses()
-        let preactivation = passes.firstPreactivation(t: t, x: x)
-        hiddenStates = (passes, preactivation, passes.lastHidden(firstPreactivation: preactivation))
-      }
+      if hiddenStates == nil { hiddenStates = Self.hiddenStates(model: model, t: t, x: x) }
       let (passes, preactivation, hidden) = hiddenStates!
       var tangent = jvp(of: preactivation, wrt: t, tangent: .ones(t.shape), createGraph: differentiable)
       var columns: [Tensor<Scalar>] = []

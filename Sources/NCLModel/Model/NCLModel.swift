@@ -58,6 +58,14 @@ public struct NCLModel<Scalar: TensorScalar> {
     LogisticMixture(conditionerOutput: conditioner(t: t, x: x), logScaleRange: logScaleRange)
   }
 
+  /// Coordinate i's conditional law alone, [rows, 1, K], from the conditioner's first
+  /// pre-activation (`MADECoordinatePasses`): one step of the samplers.
+  func coordinateLaw(_ i: Int, passes: MADECoordinatePasses<Scalar>, firstPreactivation: Tensor<Scalar>) -> LogisticMixture<Scalar> {
+    LogisticMixture(
+      conditionerOutput: passes.coordinateOutput(i, lastHidden: passes.lastHidden(firstPreactivation: firstPreactivation)),
+      logScaleRange: logScaleRange)
+  }
+
   /// The clamp range of each component's log-scale.
   public var logScaleRange: ClosedRange<Scalar> { Scalar(configuration.minLogScale)...Scalar(configuration.maxLogScale) }
 

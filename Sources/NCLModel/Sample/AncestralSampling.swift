@@ -65,14 +65,12 @@ extension NCLModel {
       // shared time it stays one row until the first coordinate enters.
       var preactivation = passes.timeOnlyPreactivation(t: t.detached())
       for i in 0..<d {
-        if i > 0 && !conditioner.factorized {
+        if i > 0 {
           let previous = Tensor(shape: [count, 1], scalars: (0..<count).map { values[$0 * d + i - 1] })
           preactivation = passes.addingInput(preactivation, coordinate: i - 1, values: previous)
         }
         // Coordinate i's law alone, [rows, 1, K] (one row while it depends on the shared time only).
-        let law = LogisticMixture(
-          conditionerOutput: passes.coordinateOutput(i, lastHidden: passes.lastHidden(firstPreactivation: preactivation)),
-          logScaleRange: logScaleRange)
+        let law = coordinateLaw(i, passes: passes, firstPreactivation: preactivation)
         let oneRow = preactivation.shape[0] == 1
         let logWeights = law.logWeights.scalars, means = law.means.scalars, logScales = law.logScales.scalars
         for b in 0..<count {

@@ -29,12 +29,8 @@ extension NCLModel {
     var preactivation = passes.timeOnlyPreactivation(t: t)
     var columns: [Tensor<Scalar>] = []
     for i in 0..<d {
-      if i > 0 && !conditioner.factorized {
-        preactivation = passes.addingInput(preactivation, coordinate: i - 1, values: columns[i - 1])
-      }
-      let raw = passes.coordinateOutput(i, lastHidden: passes.lastHidden(firstPreactivation: preactivation))
-      let law = LogisticMixture(
-        conditionerOutput: raw, logScaleRange: logScaleRange)
+      if i > 0 { preactivation = passes.addingInput(preactivation, coordinate: i - 1, values: columns[i - 1]) }
+      let law = coordinateLaw(i, passes: passes, firstPreactivation: preactivation)
       let (logDensity, cdf) = law.evaluate(x.slice(alongAxis: 1, i..<(i + 1)))
       let inverseDensity = (-logDensity.detached()).clamped(lower: -Scalar.greatestFiniteMagnitude, upper: logCap).exp()
       columns.append(x.slice(alongAxis: 1, i..<(i + 1)) - (cdf - cdf.detached()) * inverseDensity)
