@@ -54,6 +54,15 @@ public struct ParameterValues: Sendable, Equatable {
 
   public func bool(_ name: String) throws -> Bool { try double(name) != 0 }
 
+  /// A FLOAT whose -1 stands for the plugin's own default: nil for -1, else the value, which must
+  /// be >= 0; `what` names what is asked in the error ("a weight >= 0").
+  public func doubleOrDefault(_ name: String, what: String = "a value >= 0") throws -> Double? {
+    let value = try double(name)
+    if value == -1 { return nil }
+    guard value >= 0 else { throw ObjectiveError.invalidArgument("\(name)=\(value): give \(what), or -1 for the default") }
+    return value
+  }
+
   public func string(_ name: String) throws -> String { try value(name).text }
 
   /// A CHOICE value as an enumeration whose raw values are the choices.

@@ -63,7 +63,7 @@ final class MeanFieldPluginTests: XCTestCase {
     // The Knothe-Rosenblatt flux in every dimension (the telescoping one's drift did not simulate in d = 100).
     XCTAssertEqual(try objective([("task", "opinion-high"), ("dimension", "7")]).problem.model.flux, .knotheRosenblatt)
     XCTAssertEqual(try objective([("task", "opinion-high"), ("flux", "telescoping")]).problem.model.flux, .telescoping(tau: 1))
-    XCTAssertTrue(createError([("obstacle_weight", "-0.5")]).contains("obstacle_weight=-0.5 must be non-negative"))
+    XCTAssertTrue(createError([("obstacle_weight", "-0.5")]).contains("obstacle_weight=-0.5: give a weight >= 0, or -1 for the default"))
     XCTAssertTrue(createError([("estimator", "pathwise")]).contains("pathwise"))
   }
 

@@ -44,6 +44,17 @@ final class NCLPluginKitTests: XCTestCase {
     } catch { XCTFail("\(error)") }
   }
 
+  /// -1 stands for the plugin's default (nil), a value >= 0 is itself, any other negative value is
+  /// refused by name.
+  func testDoubleOrDefault() throws {
+    let v = ParameterValues([.init(name: "w", number: -1, text: ""), .init(name: "z", number: 0, text: ""),
+                             .init(name: "x", number: 2.5, text: ""), .init(name: "bad", number: -0.5, text: "")])
+    XCTAssertNil(try v.doubleOrDefault("w"))
+    XCTAssertEqual(try v.doubleOrDefault("z"), 0)
+    XCTAssertEqual(try v.doubleOrDefault("x"), 2.5)
+    XCTAssertEqual(message { try v.doubleOrDefault("bad", what: "a weight >= 0") as Any }, "bad=-0.5: give a weight >= 0, or -1 for the default")
+  }
+
   func testStatusCodesAreTheABIs() {
     XCTAssertEqual(ObjectiveError.Status.allCases.map(\.code),
                    [NCL_ERROR_INVALID_ARGUMENT, NCL_ERROR_DATA, NCL_ERROR_NUMERIC, NCL_ERROR_UNSUPPORTED, NCL_ERROR_INTERNAL].map { ncl_status_t($0) })

@@ -144,17 +144,11 @@ struct Settings {
 
   init(_ p: ParameterValues) throws {
     data = try p.choice("data")
-    let requestedKineticWeight = try p.double("kinetic_weight")
-    let final = try p.double("kinetic_weight_final")
-    for (name, value) in [("kinetic_weight", requestedKineticWeight), ("kinetic_weight_final", final)] where value < 0 && value != -1 {
-      throw ObjectiveError.invalidArgument("\(name)=\(value): give a weight >= 0, or -1 for the default")
-    }
+    let requestedKineticWeight = try p.doubleOrDefault("kinetic_weight", what: "a weight >= 0")
+    let final = try p.doubleOrDefault("kinetic_weight_final", what: "a weight >= 0")
     kineticAnnealSteps = try p.int("kinetic_anneal_steps")
     jacobianWeight = try p.double("jacobian_weight")
-    let requestedAccelerationWeight = try p.double("acceleration_weight")
-    if requestedAccelerationWeight < 0 && requestedAccelerationWeight != -1 {
-      throw ObjectiveError.invalidArgument("acceleration_weight=\(requestedAccelerationWeight): give a weight >= 0, or -1 for the default")
-    }
+    let requestedAccelerationWeight = try p.doubleOrDefault("acceleration_weight", what: "a weight >= 0")
     noise = try p.double("noise")
     proposalScale = try p.double("proposal_scale")
     estimator = try p.choice("estimator")
@@ -223,17 +217,13 @@ struct Settings {
       dimension = snapshots.dimension
       marginals = snapshots.marginals(heldOutFraction: holdout, leaveOut: leaveOut >= 0 ? leaveOut : nil, seed: dataSeed)
     }
-    kineticWeight = requestedKineticWeight >= 0
-      ? requestedKineticWeight : isNCLPair ? Settings.nclPairKineticWeight : Settings.defaultKineticWeight
-    kineticWeightFinal = final < 0 ? kineticWeight : final
+    kineticWeight = requestedKineticWeight ?? (isNCLPair ? Settings.nclPairKineticWeight : Settings.defaultKineticWeight)
+    kineticWeightFinal = final ?? kineticWeight
     let spacing = (marginals.last!.time - marginals.first!.time) / Double(max(1, marginals.count - 1))
-    accelerationWeight = requestedAccelerationWeight >= 0
-      ? requestedAccelerationWeight : marginals.count >= 3 ? Settings.accelerationFactor * kineticWeight * spacing * spacing : 0
-    let requestedRate = try p.double("constraint_rate")
-    if requestedRate < 0 && requestedRate != -1 {
-      throw ObjectiveError.invalidArgument("constraint_rate=\(requestedRate): give a dual step >= 0 (0: off), or -1 for the default")
-    }
-    constraintRate = requestedRate >= 0 ? requestedRate : toyPair == nil && marginals.count == 2 ? Settings.defaultConstraintRate : 0
+    accelerationWeight = requestedAccelerationWeight
+      ?? (marginals.count >= 3 ? Settings.accelerationFactor * kineticWeight * spacing * spacing : 0)
+    constraintRate = try p.doubleOrDefault("constraint_rate", what: "a dual step >= 0 (0: off)")
+      ?? (toyPair == nil && marginals.count == 2 ? Settings.defaultConstraintRate : 0)
     if kineticWeightFinal != kineticWeight && (kineticWeight == 0 || kineticWeightFinal == 0 || kineticAnnealSteps == 0) {
       throw ObjectiveError.invalidArgument("annealing from kinetic_weight=\(kineticWeight) to kinetic_weight_final=\(kineticWeightFinal) needs both positive and kinetic_anneal_steps > 0")
     }

@@ -108,11 +108,7 @@ struct Settings {
     controlWeight = try p.double("control_weight")
     controlWarmup = try p.double("control_warmup")
     controlCap = try p.double("control_cap")
-    let obstacle = try p.double("obstacle_weight")
-    guard obstacle == -1 || obstacle >= 0 else {
-      throw ObjectiveError.invalidArgument("obstacle_weight=\(obstacle) must be non-negative (or -1: the task's)")
-    }
-    obstacleWeight = obstacle >= 0 ? obstacle : task.obstacleWeight
+    obstacleWeight = try p.doubleOrDefault("obstacle_weight", what: "a weight >= 0") ?? task.obstacleWeight
     obstacleWarmup = try p.double("obstacle_warmup")
     barrierWidth = try p.double("barrier_width")
     let margin = try p.double("barrier_margin")
