@@ -33,7 +33,7 @@ struct Evaluation {
       m["w2_final_stratified"] = stratified.model
       m["w2_final_stratified_floor"] = stratified.floor
       m["mode_weight_error"] = stratified.weightError
-      let (counts, _) = modeCounts(atEnd)
+      let counts = modeCounts(atEnd)
       let matched = stratifiedTarget(counts: counts, using: &random)
       m["w2_final_matched_modes"] = Assignment.wasserstein(atEnd, matched, dimension: d, p: 2)
     }
@@ -81,13 +81,11 @@ struct Evaluation {
     }
   }
 
-  /// The number of points nearest each target component's mean, and the largest |share - weight|.
-  func modeCounts(_ points: [Double]) -> ([Int], Double) {
-    let components = task.target.components, n = points.count / task.dimension
-    var counts = [Int](repeating: 0, count: components.count)
+  /// The number of points nearest each target component's mean.
+  func modeCounts(_ points: [Double]) -> [Int] {
+    var counts = [Int](repeating: 0, count: task.target.components.count)
     for k in nearestModes(points) { counts[k] += 1 }
-    let error = zip(counts, components).map { abs(Double($0) / Double(max(n, 1)) - $1.weight) }.max() ?? 0
-    return (counts, error)
+    return counts
   }
 
   /// counts[k] draws of target component k, row-major.
