@@ -5,6 +5,7 @@ import Foundation
 import NCLSupport
 import NCLHost
 import _NCLTestSupport
+import MeanFieldCore
 
 final class MeanFieldPluginTests: XCTestCase {
   static let library = Result { try PluginFixtures.builtPlugin("MeanField") }
@@ -65,6 +66,9 @@ final class MeanFieldPluginTests: XCTestCase {
     XCTAssertEqual(try objective([("task", "opinion-high"), ("flux", "telescoping")]).problem.model.flux, .telescoping(tau: 1))
     XCTAssertTrue(createError([("obstacle_weight", "-0.5")]).contains("obstacle_weight=-0.5: give a weight >= 0, or -1 for the default"))
     XCTAssertTrue(createError([("estimator", "pathwise")]).contains("pathwise"))
+    XCTAssertEqual(CrowdTask.make(.gmm).modeShareRate, 0.001)
+    XCTAssertEqual(CrowdTask.make(.vNeck).modeShareRate, 0)
+    XCTAssertTrue(createError([("mode_share_rate", "-0.5")]).contains("mode_share_rate=-0.5: give a rate >= 0, or -1 for the default"))
   }
 
   // MARK: - Training and metrics
@@ -98,6 +102,19 @@ final class MeanFieldPluginTests: XCTestCase {
         }
       }
     }
+  }
+
+  /// The mode-share constraint moves (and reports its share error) on the GMM, not at
+  /// mode_share_rate=0 and not on a one-mode task.
+  func testModeShareConstraintRunsOnTheGMM() throws {
+    func terms(_ settings: [(key: String, value: String)]) throws -> [String: Double] {
+      let o = try objective(Self.tiny + [("estimator", "score"), ("obstacle_warmup", "0")] + settings)
+      return try train(o, model: try NCLModel<Float>(configuration: o.problem.model, seed: 3), steps: 2).lastTerms
+    }
+    let on = try terms([("task", "gmm")])
+    XCTAssertTrue((0...1).contains(try XCTUnwrap(on["mode_share_error"])))
+    XCTAssertNil(try terms([("task", "gmm"), ("mode_share_rate", "0")])["mode_share_error"])
+    XCTAssertNil(try terms([("task", "v-neck")])["mode_share_error"])
   }
 
   /// control_cap = 0 trains on the plain control cost; a small cap tames the batch's large costs.

@@ -26,6 +26,29 @@ final class GaussianMixtureTests: XCTestCase {
     XCTAssertEqual(one.logDensity([1.5, 0]), -0.5 - 0.5 * 1 - log(0.5) - log(2) - log(2 * Double.pi), accuracy: 1e-12)
   }
 
+  /// A stratified draw gives each component count x w_k points to within one (a plain draw's counts
+  /// are multinomial), with the same law within a component; nearestComponents finds the cells.
+  func testStratifiedSamplingAndCells() {
+    let ring = GaussianMixture.ring(count: 8, radius: 16, std: 1)
+    let law = GaussianMixture(ring.components.enumerated().map { .init(weight: 1 + Double($0.offset), mean: $0.element.mean, std: $0.element.std) })
+    var random = SeededGenerator(seed: 5)
+    let n = 3600, points = law.sample(n, using: &random, stratified: true)
+    var counts = [Int](repeating: 0, count: 8)
+    for k in law.nearestComponents(points) { counts[k] += 1 }
+    for (count, c) in zip(counts, law.components) { XCTAssertEqual(Double(count), Double(n) * c.weight, accuracy: 1) }
+    var plain = SeededGenerator(seed: 5)
+    var plainCounts = [Int](repeating: 0, count: 8)
+    for k in law.nearestComponents(law.sample(n, using: &plain)) { plainCounts[k] += 1 }
+    XCTAssertGreaterThan(zip(plainCounts, law.components).map { abs(Double($0) - Double(n) * $1.weight) }.max()!, 1)
+    // Within a component: unit variance about its mean.
+    var spread = 0.0
+    for (i, k) in law.nearestComponents(points).enumerated() {
+      spread += (pow(points[2 * i] - law.components[k].mean[0], 2) + pow(points[2 * i + 1] - law.components[k].mean[1], 2)) / Double(2 * n)
+    }
+    XCTAssertEqual(spread, 1, accuracy: 0.05)
+    XCTAssertEqual(law.nearestComponents([15, 1, 0, 15.5, -11, -11.5]), [0, 2, 5])
+  }
+
   /// A translate of a point set is at discrete W2 distance |shift| exactly (the identity matching
   /// is optimal); a permutation of it at distance 0.
   func testAssignmentW2OfTranslates() {

@@ -66,6 +66,12 @@ public struct CrowdTask: Sendable {
   /// tasks (at 1e-3 one seed of two kept two of the first coordinate's bumps merged: W2 0.9).
   public var suggestedRun: (steps: Int, learningRate: Double)? { kind == .gmm ? (6000, 3e-3) : nil }
 
+  /// The default rate of the mode-share constraint (mode_share_rate=-1, ModeShareConstraint): 0.001
+  /// for a multimodal p1 (the GMM), 0 (off: one mode, nothing to share) otherwise. Measured on the
+  /// GMM (README): 0.0005 and 0.002-0.005 left larger weight errors than 0.001 (too slow to follow,
+  /// or chasing the estimate's noise).
+  public var modeShareRate: Double { hasMultimodalTarget ? 0.001 : 0 }
+
   public var hasObstacles: Bool { !obstacles.isEmpty }
 
   /// The task; `dimension` only for opinion-high (0: 100).

@@ -70,21 +70,10 @@ struct Evaluation {
     return m
   }
 
-  /// The index of the target component whose mean is nearest each point (the modes' cells).
-  func nearestModes(_ points: [Double]) -> [Int] {
-    let d = task.dimension, components = task.target.components
-    return (0..<(points.count / d)).map { i in
-      components.indices.min { a, b in
-        (0..<d).reduce(0.0) { $0 + pow(points[i * d + $1] - components[a].mean[$1], 2) }
-          < (0..<d).reduce(0.0) { $0 + pow(points[i * d + $1] - components[b].mean[$1], 2) }
-      }!
-    }
-  }
-
   /// The number of points nearest each target component's mean.
   func modeCounts(_ points: [Double]) -> [Int] {
     var counts = [Int](repeating: 0, count: task.target.components.count)
-    for k in nearestModes(points) { counts[k] += 1 }
+    for k in task.target.nearestComponents(points) { counts[k] += 1 }
     return counts
   }
 
@@ -104,19 +93,25 @@ struct Evaluation {
 
   /// W2 between `count` points of rho_T and `count` of p1, both stratified by the target's modes
   /// (a point's cell: the nearest component mean). Each law gets exactly its own share of points
-  /// per cell, read from `stratified_pool` draws of it (rho_T: exact samples), and each cell's points
-  /// are the first of the pool's that fall in it (a random sample of the law restricted to the
-  /// cell). This removes the multinomial noise of the counts per cell, which dominates plain W2 on
-  /// the ring, and keeps the model's real weight errors, read at the pool's resolution (1e6 draws:
-  /// about 3e-4 per mode). Also the floor (p1's next points in each cell against its first, same
-  /// counts) and the largest |share of rho_T in a cell - share of p1| over the pools.
+  /// per cell, and each cell's points are the first of `stratified_pool` draws of the law that fall
+  /// in it (a random sample of the law restricted to the cell). rho_T's shares are read from its
+  /// pool of exact samples (1e6 draws: about 3e-4 per mode); p1's are its component weights (its
+  /// modes lie many standard deviations from the cells' borders: 6 on the ring), since reading them
+  /// from a pool as well would add that pool's own error to the model's. This removes the
+  /// multinomial noise of the counts per cell, which dominates plain W2 on the ring, and keeps the
+  /// model's real weight errors. Each W2 is the mean over `stratified_draws` disjoint draws of the
+  /// cells (one 2000-point W2 of the same model varies by about +-0.04 on the GMM). Also the floor
+  /// (two disjoint draws of p1, same counts, same mean) and the largest |share of rho_T in a cell -
+  /// weight of its mode|.
   func stratifiedW2(count n: Int, using random: inout SeededGenerator) throws -> (model: Double, floor: Double, weightError: Double) {
-    let d = task.dimension, pool = settings.stratifiedPool
-    let model = try stratify(count: 2 * n, pool: pool) { try samples(time: task.horizon, count: $0) }
-    let target = try stratify(count: 2 * n, pool: pool) { task.target.sample($0, using: &random) }
-    let modelCounts = Self.apportion(n, shares: model.shares), targetCounts = Self.apportion(n, shares: target.shares)
-    func pick(_ cells: [[Double]], _ counts: [Int], skip: Int = 0) -> [Double] {
-      // (A cell holds at least 2 * its count when the pool is large; tiny test pools may hold fewer.)
+    let d = task.dimension, pool = settings.stratifiedPool, draws = settings.stratifiedDraws
+    let model = try stratify(count: 2 * draws * n, pool: pool) { try samples(time: task.horizon, count: $0) }
+    let target = try stratify(count: 2 * draws * n, pool: pool) { task.target.sample($0, using: &random) }
+    let weights = task.target.components.map(\.weight)
+    let modelCounts = Self.apportion(n, shares: model.shares), targetCounts = Self.apportion(n, shares: weights)
+    /// The `skip`-th block of `counts` points of each cell (a cell holds enough when the pool is
+    /// large; tiny test pools may hold fewer).
+    func pick(_ cells: [[Double]], _ counts: [Int], skip: Int) -> [Double] {
       var out: [Double] = []
       for (cell, c) in zip(cells, counts) {
         let lower = min(skip * c * d, cell.count), upper = min(lower + c * d, cell.count)
@@ -124,10 +119,14 @@ struct Evaluation {
       }
       return out
     }
-    let first = pick(target.cells, targetCounts), second = pick(target.cells, targetCounts, skip: 1)
-    let weightError = zip(model.shares, target.shares).map { abs($0 - $1) }.max() ?? 0
-    return (Assignment.wasserstein(pick(model.cells, modelCounts), first, dimension: d, p: 2),
-            Assignment.wasserstein(second, first, dimension: d, p: 2), weightError)
+    var w2 = 0.0, floor = 0.0
+    for j in 0..<draws {
+      let first = pick(target.cells, targetCounts, skip: 2 * j), second = pick(target.cells, targetCounts, skip: 2 * j + 1)
+      w2 += Assignment.wasserstein(pick(model.cells, modelCounts, skip: j), first, dimension: d, p: 2) / Double(draws)
+      floor += Assignment.wasserstein(second, first, dimension: d, p: 2) / Double(draws)
+    }
+    let weightError = zip(model.shares, weights).map { abs($0 - $1) }.max() ?? 0
+    return (w2, floor, weightError)
   }
 
   /// `pool` draws (in chunks) sorted into the target's mode cells: each cell's first `count` points
@@ -139,7 +138,7 @@ struct Evaluation {
     while drawn < pool {
       let size = min(50_000, pool - drawn)
       let points = try draw(size)
-      for (i, k) in nearestModes(points).enumerated() {
+      for (i, k) in task.target.nearestComponents(points).enumerated() {
         hits[k] += 1
         if cells[k].count < count * d { cells[k] += points[(i * d)..<((i + 1) * d)] }
       }

@@ -23,12 +23,15 @@ public final class MeanField: ObjectiveImplementation {
   let settings: Settings
   public let problem: ProblemDescription
   let barrier: ObstacleBarrier
+  /// Holds rho_T's mode weights at p1's (multimodal p1 with mode_share_rate > 0), else nil.
+  let modeShares: ModeShareConstraint?
   var task: CrowdTask { settings.task }
 
   public init(parameters: ParameterValues, host: PluginHost) throws {
     settings = try Settings(parameters)
     let task = settings.task
     barrier = ObstacleBarrier(obstacles: task.obstacles, width: settings.barrierWidth, margin: settings.barrierMargin)
+    modeShares = settings.modeShareRate > 0 && task.hasMultimodalTarget ? ModeShareConstraint(target: task.target, rate: settings.modeShareRate) : nil
     var p = ProblemDescription(dimension: task.dimension)
     p.horizon = 0...task.horizon
     p.noise = .constant(settings.sigma)
@@ -78,11 +81,26 @@ public final class MeanField: ObjectiveImplementation {
     return host.tensor(b, shape: [b.count / task.dimension, task.dimension])
   }
 
-  /// -E_{law} log rho_t on `count` fresh draws of `law` from the host's stream.
-  func negativeLogLikelihood(host: PluginHost, law: GaussianMixture, time: Double, count: Int) throws -> PluginTensor {
+  /// log rho_t at `count` fresh draws of `law` from the host's stream (stratified by component,
+  /// `stratified_marginals`), with the draws.
+  func likelihoodBatch(host: PluginHost, law: GaussianMixture, time: Double) throws -> (points: [Double], logDensity: PluginTensor) {
+    let count = settings.batch
     var random = try HostRandomBuffer(host: host, uniforms: count * law.uniformsPerPoint, normals: count * law.normalsPerPoint)
-    let points = host.tensor(law.sample(count, using: &random), shape: [count, law.dimension])
-    return -host.field(.logDensity, t: host.full(time, shape: [count, 1]), x: points).mean()
+    let points = law.sample(count, using: &random, stratified: settings.stratifiedMarginals)
+    return (points, host.field(.logDensity, t: host.full(time, shape: [count, 1]), x: host.tensor(points, shape: [count, law.dimension])))
+  }
+
+  /// -E_{p1} log rho_T, with p1's modes reweighted by the mode-share constraint (whose multipliers
+  /// take their step from the same batch, when `step` moves them).
+  func terminalNegativeLogLikelihood(host: PluginHost, step: StepInfo) throws -> PluginTensor {
+    let batch = try likelihoodBatch(host: host, law: task.target, time: task.horizon)
+    guard let modeShares else { return -batch.logDensity.mean() }
+    let cells = task.target.nearestComponents(batch.points)
+    if settings.movesModeShares(at: step) {
+      modeShares.update(points: batch.points, cells: cells, logDensity: try batch.logDensity.values())
+      host.report("mode_share_error", host.scalar(modeShares.largestError))
+    }
+    return -(batch.logDensity * host.tensor(modeShares.factors(cells: cells), shape: [cells.count])).mean()
   }
 
   /// KL(rho_t || law) = E_{rho_t}[log rho_t - log law] on `count` samples of the model at `time`
@@ -139,8 +157,8 @@ public final class MeanField: ObjectiveImplementation {
       let pair = logRho.slice(axis: 0, 0..<m) + logRho.slice(axis: 0, m..<n)
       terms.append(("interaction", expectation(k, logDensity: pair), settings.interactionWeight))
     }
-    let nll0 = try negativeLogLikelihood(host: host, law: task.initial, time: 0, count: n)
-    let nll1 = try negativeLogLikelihood(host: host, law: task.target, time: horizon, count: n)
+    let nll0 = -(try likelihoodBatch(host: host, law: task.initial, time: 0).logDensity.mean())
+    let nll1 = try terminalNegativeLogLikelihood(host: host, step: step)
     var total = settings.marginalWeight * (nll0 + nll1)
     if settings.reverseKL {
       let kl0 = try reverseKL(host: host, law: task.initial, time: 0, count: m)

@@ -49,6 +49,10 @@ struct Settings {
            help: "margin of the barrier outside each obstacle, in data units: the push starts before the hard boundary, so the crowd's tails stay out (-1: the task's, v-neck 0.1, else 0.5)"),
     .float("marginal_weight", default: -1, range: -1...1e6,
            help: "weight of the marginal terms -E_{p0} log rho_0 - E_{p1} log rho_T (+ the reverse KLs, see reverse_kl); -1: \(Settings.marginalFactor) x the task's transport scale (\(Settings.multimodalMarginalFactor) x for a multimodal p1, the gmm; see README), at least \(Settings.minimumMarginalWeight)"),
+    .float("mode_share_rate", default: -1, range: -1...1,
+           help: "multimodal p1: dual-ascent rate of the constraint that holds rho_T's share of each mode at p1's (the likelihood's modes reweighted; see README); 0: off; -1: the task's (gmm 0.001)"),
+    .bool("stratified_marginals", default: true,
+          help: "draw each likelihood batch of a mixture law with every component's exact share of points (not a multinomial count; see README)"),
     .bool("reverse_kl", default: false,
           help: "add KL(rho_0 || p0) + KL(rho_T || p1) (weight marginal_weight) to the likelihoods (mode-seeking: on the GMM it collapses the ring onto a few modes; off by default, the marginal weight holds the ends)"),
     .choice("estimator", ["task"] + Estimator.allCases.map(\.rawValue), default: "task",
@@ -66,22 +70,25 @@ struct Settings {
     .int("eval_steps", default: 0, range: 0...1_000_000, help: "Euler-Maruyama steps of those paths (0: the task's, 100 per unit of time as DeepGSB, gmm 1000)"),
     .bool("eval_floors", default: true, help: "also report the W2 that two samples of the target law give (the floor of a perfect model; one more assignment)"),
     .int("stratified_pool", default: 1_000_000, range: 10...100_000_000,
-         help: "mixture targets: draws of rho_T and of p1 whose shares per mode set the stratified W2's counts (see README)"),
+         help: "mixture targets: exact samples of rho_T whose shares per mode set its counts in the stratified W2 (p1's are its weights), and draws of each law for the cells' points (see README)"),
+    .int("stratified_draws", default: 4, range: 1...100,
+         help: "mixture targets: disjoint draws of eval_samples points whose stratified W2s are averaged"),
     .string("plots", default: "", help: "d = 2: a directory for pictures (density and paths over time, obstacles drawn), written at evaluation"),
   ]
 
   let task: CrowdTask
   let sigma: Double
   let entropyWeight, congestionWeight, interactionWeight: Double
-  let controlWeight, controlWarmup, controlCap, obstacleWeight, obstacleWarmup, barrierWidth, barrierMargin, marginalWeight: Double
+  let controlWeight, controlWarmup, controlCap, obstacleWeight, obstacleWarmup, barrierWidth, barrierMargin, marginalWeight, modeShareRate: Double
   let estimator: Estimator
-  let batch, evalSamples, evalTimes, evalPaths, evalSteps, stratifiedPool: Int
+  let batch, evalSamples, evalTimes, evalPaths, evalSteps, stratifiedPool, stratifiedDraws: Int
   /// The suggested model: (components, hidden width, hidden layers).
   let modelShape: (Int, Int, Int)
   let flux: FluxChoice
   let plots: String
   let evalFloors: Bool
   let reverseKL: Bool
+  let stratifiedMarginals: Bool
   let divergenceFree: Bool
 
   init(_ p: ParameterValues) throws {
@@ -118,6 +125,7 @@ struct Settings {
       throw ObjectiveError.invalidArgument("marginal_weight=\(marginal) must be positive (or -1: the task's transport scale)")
     }
     marginalWeight = Settings.marginalWeight(requested: marginal, task: task, sigma: sigma)
+    modeShareRate = try p.doubleOrDefault("mode_share_rate", what: "a rate >= 0") ?? task.modeShareRate
     estimator = try p.string("estimator") == "task" ? (task.prefersScoreFunction ? .score : .reparameterized) : try p.choice("estimator")
     batch = try p.int("batch")
     guard batch % 2 == 0 else { throw ObjectiveError.invalidArgument("batch=\(batch) must be even (two points per time)") }
@@ -127,12 +135,14 @@ struct Settings {
     let steps = try p.int("eval_steps")
     evalSteps = steps > 0 ? steps : Int((Double(task.sdeStepsPerUnitTime) * task.horizon).rounded())
     stratifiedPool = try p.int("stratified_pool")
+    stratifiedDraws = try p.int("stratified_draws")
     let sizeName = try p.string("model_size")
     modelShape = sizeName == "task" ? task.modelShape : (try p.choice("model_size") as ModelSize).shape
     flux = try p.choice("flux")
     plots = try p.string("plots")
     evalFloors = try p.bool("eval_floors")
     reverseKL = try p.bool("reverse_kl")
+    stratifiedMarginals = try p.bool("stratified_marginals")
     divergenceFree = try p.bool("divergence_free")
     if !plots.isEmpty && task.dimension != 2 {
       throw ObjectiveError.invalidArgument("plots=\(plots): pictures are drawn for d = 2 only (task=\(kind.rawValue) has d = \(task.dimension))")
@@ -161,6 +171,9 @@ extension Settings {
 
   /// The obstacle weight at `step`: ramped linearly over the first obstacle_warmup of the run.
   func obstacleWeight(at step: StepInfo) -> Double { obstacleWeight * Settings.ramp(obstacleWarmup, step: step.step, of: step.totalSteps) }
+
+  /// Whether the mode-share constraint's multipliers move at `step`: once the obstacles' warm-up is over.
+  func movesModeShares(at step: StepInfo) -> Bool { modeShareRate > 0 && Settings.ramp(obstacleWarmup, step: step.step, of: step.totalSteps) >= 1 }
 
   /// The control weight at `step`: ramped linearly over the first control_warmup of the run.
   func controlWeight(at step: StepInfo) -> Double { controlWeight * Settings.ramp(controlWarmup, step: step.step, of: step.totalSteps) }

@@ -52,12 +52,15 @@ public struct GaussianMixture: Sendable, Equatable {
   public var uniformsPerPoint: Int { 1 }
   public var normalsPerPoint: Int { dimension }
 
-  /// `count` points, row-major [count, D].
-  public func sample<R: RandomSource>(_ count: Int, using source: inout R) -> [Double] {
+  /// `count` points, row-major [count, D]. `stratified`: point i's component comes from the i-th of
+  /// `count` equal slices of [0, 1) (same draws), so each component gets count x w_k points to within
+  /// one instead of a multinomial count, whose noise (sqrt(count w_k) points) a likelihood on the
+  /// batch would otherwise chase as noise in the fitted mode weights.
+  public func sample<R: RandomSource>(_ count: Int, using source: inout R, stratified: Bool = false) -> [Double] {
     var out = [Double]()
     out.reserveCapacity(count * dimension)
-    for _ in 0..<count {
-      let u = source.nextUniform()
+    for index in 0..<count {
+      let uniform = source.nextUniform(), u = stratified ? (Double(index) + uniform) / Double(count) : uniform
       var k = 0, cumulative = components[0].weight
       while u >= cumulative && k < components.count - 1 { k += 1; cumulative += components[k].weight }
       let c = components[k]
@@ -78,6 +81,21 @@ public struct GaussianMixture: Sendable, Equatable {
     }
     let top = terms.max()!
     return top + log(terms.reduce(0) { $0 + exp($1 - top) })
+  }
+
+  /// For each point (row-major [n, D]) the index of the component whose mean is nearest: the
+  /// modes' cells, by which mode weights are read off samples.
+  public func nearestComponents(_ points: [Double]) -> [Int] {
+    let d = dimension
+    return (0..<(points.count / d)).map { i in
+      var best = 0, bestDistance = Double.infinity
+      for (k, c) in components.enumerated() {
+        var distance = 0.0
+        for j in 0..<d { distance += (points[i * d + j] - c.mean[j]) * (points[i * d + j] - c.mean[j]) }
+        if distance < bestDistance { (best, bestDistance) = (k, distance) }
+      }
+      return best
+    }
   }
 
   /// The mean of the mixture.
