@@ -63,10 +63,21 @@ public protocol ObjectiveImplementation: AnyObject {
 
   /// [eval] Named metrics of the current model.
   func evaluate(host: PluginHost) throws -> [String: Double]
+
+  /// [train-step] State kept across steps beyond the model (eg: dual multipliers), saved in every
+  /// checkpoint (NCL_EXTENSION_STATE); nil (the default) for none. `StateCoder` writes numbers.
+  func savedState() throws -> [UInt8]?
+
+  /// [train-step] Restores what `savedState` returned, when a run resumes.
+  func restore(state: [UInt8]) throws
 }
 
 extension ObjectiveImplementation {
   public func evaluate(host: PluginHost) throws -> [String: Double] { [:] }
+  public func savedState() throws -> [UInt8]? { nil }
+  public func restore(state: [UInt8]) throws {
+    throw ObjectiveError.unsupported("this objective keeps no state, but the checkpoint holds \(state.count) bytes of it")
+  }
 
   /// The plugin's descriptor, built on first use and kept for the life of the process.
   public static var descriptor: UnsafePointer<ncl_plugin_descriptor_t> { PluginExport.registeredDescriptor(for: Self.self) }

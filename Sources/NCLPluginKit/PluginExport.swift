@@ -152,7 +152,10 @@ public enum PluginExport {
       o.problem = UnsafePointer(instance.problem)
       o.loss = { objective, host, step, loss, err, capacity in PluginExport.loss(objective, host, step, loss, err, capacity) }
       o.evaluate = { objective, host, sink, err, capacity in PluginExport.evaluate(objective, host, sink, err, capacity) }
-      o.get_extension = nil
+      o.get_extension = { _, id in
+        guard let id, String(cString: id) == NCL_EXTENSION_STATE else { return nil }
+        return UnsafeRawPointer(PluginExport.stateExtension)
+      }
       o.destroy = { objective in
         guard let objective else { return }
         Unmanaged<Instance>.fromOpaque(objective.pointee.ctx).release()
@@ -164,6 +167,29 @@ public enum PluginExport {
       out.pointee = objective
     }
   }
+
+  /// The NCL_EXTENSION_STATE table every Swift objective offers: `savedState` / `restore(state:)`
+  /// (an objective without state writes nothing, which the host reads as none).
+  nonisolated(unsafe) static let stateExtension: UnsafePointer<ncl_state_extension_t> = {
+    let table = UnsafeMutablePointer<ncl_state_extension_t>.allocate(capacity: 1)
+    table.initialize(to: ncl_state_extension_t(
+      struct_size: CStrings.size(ncl_state_extension_t.self),
+      save: { objective, writer, err, capacity in
+        PluginExport.guarded(err, capacity) {
+          guard let objective, let writer else { throw ObjectiveError.invalidArgument("save: NULL argument") }
+          guard let bytes = try Instance.of(objective).implementation.savedState(), !bytes.isEmpty else { return }
+          bytes.withUnsafeBytes { writer.pointee.write(writer, $0.baseAddress, $0.count) }
+        }
+      },
+      load: { objective, bytes, size, err, capacity in
+        PluginExport.guarded(err, capacity) {
+          guard let objective else { throw ObjectiveError.invalidArgument("load: NULL objective") }
+          let state = size > 0 && bytes != nil ? [UInt8](UnsafeRawBufferPointer(start: bytes, count: size)) : []
+          try Instance.of(objective).implementation.restore(state: state)
+        }
+      }))
+    return UnsafePointer(table)
+  }()
 
   static func loss(_ objective: UnsafePointer<ncl_objective_t>?, _ hostPointer: UnsafePointer<ncl_host_t>?,
                    _ step: UnsafePointer<ncl_step_info_t>?, _ out: UnsafeMutablePointer<OpaquePointer?>?,

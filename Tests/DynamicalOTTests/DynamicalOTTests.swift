@@ -260,6 +260,14 @@ final class DynamicalOTTests: XCTestCase {
     let floor = try XCTUnwrap(m["w1_left_out_noise_floor"], "\(m)")
     XCTAssertLessThan(floor, 0.6 * (m["w1_left_out_previous_snapshot"] ?? 0), "\(m)")
     XCTAssertLessThan(m["w1_left_out_interpolation"] ?? .infinity, m["w1_left_out_previous_snapshot"] ?? 0, "\(m)")
+    // w1_draws (4) independent draws, the first of them w1_left_out's: their mean and spread, and
+    // the floor's mean over as many fresh draws (the first the single floor's).
+    let mean = try XCTUnwrap(m["w1_left_out_mean"]), spread = try XCTUnwrap(m["w1_left_out_draw_std"])
+    XCTAssertGreaterThan(spread, 0, "independent draws differ")
+    XCTAssertLessThan(abs(mean - m["w1_left_out"]!), 3 * spread + 1e-12, "\(m)")
+    let floorMean = try XCTUnwrap(m["w1_left_out_noise_floor_mean"])
+    XCTAssertNotEqual(floorMean, floor, "fresh draws of the true law differ")
+    XCTAssertLessThan(floorMean, 0.6 * (m["w1_left_out_previous_snapshot"] ?? 0), "\(m)")
     XCTAssertEqual(Set(summary.lastTerms.keys), ["nll0", "nll1", "nll3", "nll4", "kinetic", "acceleration"])
     for k in 0..<5 { XCTAssertNotNil(m["nll\(k)"], "held-out NLL of snapshot \(k)") }
   }

@@ -17,6 +17,23 @@ final class ScoreMomentConstraintsTests: XCTestCase {
     for (value, expected) in zip(clipped, [0.51, -0.21, 0.01]) { XCTAssertEqual(value, expected, accuracy: 1e-15) }
   }
 
+  /// What a checkpoint keeps (multipliers and Fisher information, read or not) restores into a
+  /// fresh instance exactly.
+  func testStateRestoresIntoAFreshInstance() {
+    let moments: [(mean: [Double], std: [Double])] = [([0, 0], [1, 1]), ([1, 1], [2, 2])]
+    var constraints = ScoreMomentConstraints(rate: 0.1, moments: moments)
+    constraints.update(marginal: 1, violations: [0.1, -0.2, 0.3, 0.4, -0.5, 0.6])
+    constraints.observe(marginal: 1, meanSquaredScore: [0.7, 1.3])
+    XCTAssertEqual(constraints.state.count, constraints.stateCount)
+    var fresh = ScoreMomentConstraints(rate: 0.1, moments: moments)
+    XCTAssertNotEqual(fresh.state, constraints.state)
+    fresh.restore(constraints.state)
+    XCTAssertEqual(fresh.multipliers, constraints.multipliers)
+    XCTAssertNil(fresh.fisher[0], "marginal 0's Fisher information was never read")
+    XCTAssertEqual(fresh.fisher[1], constraints.fisher[1])
+    XCTAssertEqual(fresh.state, constraints.state)
+  }
+
   /// D + D^2 multipliers per constrained marginal (c1, then c2), all starting at zero: the first
   /// step is the soft objective's.
   func testMultipliersStartAtZeroAndUpdatePerMarginal() {

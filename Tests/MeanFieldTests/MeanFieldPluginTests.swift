@@ -117,6 +117,43 @@ final class MeanFieldPluginTests: XCTestCase {
     XCTAssertNil(try terms([("task", "v-neck")])["mode_share_error"])
   }
 
+  /// The mode-share multipliers go into the checkpoint (NCL_EXTENSION_STATE): 6 steps straight and
+  /// 3 + resume 3 end with the same bits, and dropping the saved state from the checkpoint (what a
+  /// resume did before) gives other numbers. A run without the constraint saves no state.
+  func testResumeRestoresTheModeShareMultipliers() throws {
+    func trainer(_ directory: URL, _ extra: [(key: String, value: String)] = []) throws -> Trainer {
+      let o = try objective(Self.tiny + [("task", "gmm"), ("estimator", "score"), ("obstacle_warmup", "0")] + extra)
+      var c = TrainerConfiguration(steps: 6, learningRate: 3e-3)
+      c.seed = 1
+      c.checkpointEvery = 0
+      c.logEvery = 6
+      return try Trainer(model: try NCLModel<Float>(configuration: o.problem.model, seed: 3), objective: o, configuration: c,
+                         outputDirectory: directory, progress: ProgressReporter(mode: .plain, sink: { _ in }))
+    }
+    let base = PluginFixtures.directory.appendingPathComponent("meanfield-resume-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: base) }
+    func bits(_ summary: TrainingSummary) -> [UInt32] { summary.model.parameters.flatMap(\.scalars).map(\.bitPattern) }
+    let straight = try trainer(base.appendingPathComponent("straight")).run()
+
+    for (name, keepState) in [("kept", true), ("dropped", false)] {
+      let directory = base.appendingPathComponent(name), first = try trainer(directory)
+      first.shouldStop = { $0 == 3 }
+      _ = try first.run()
+      var checkpoint = try Checkpoint.read(from: first.checkpointURL)
+      XCTAssertEqual(try XCTUnwrap(checkpoint.objectiveState).count, 8 * 9, "a count and 8 multipliers")
+      if !keepState {
+        checkpoint.objectiveState = nil
+        try checkpoint.write(to: first.checkpointURL)
+      }
+      let resumed = try trainer(directory).run(resume: true)
+      XCTAssertEqual(resumed.step, 6)
+      if keepState { XCTAssertEqual(bits(resumed), bits(straight)) } else { XCTAssertNotEqual(bits(resumed), bits(straight)) }
+    }
+    let stateless = try trainer(base.appendingPathComponent("off"), [("mode_share_rate", "0")])
+    _ = try stateless.run()
+    XCTAssertNil(try Checkpoint.read(from: stateless.checkpointURL).objectiveState)
+  }
+
   /// control_cap = 0 trains on the plain control cost; a small cap tames the batch's large costs.
   func testControlCap() throws {
     let base = Self.tiny + [("task", "s-tunnel")]

@@ -55,6 +55,22 @@ final class NCLPluginKitTests: XCTestCase {
     XCTAssertEqual(message { try v.doubleOrDefault("bad", what: "a weight >= 0") as Any }, "bad=-0.5: give a weight >= 0, or -1 for the default")
   }
 
+  /// StateCoder keeps exact bits (negative zero, NaN payloads) and refuses a state of another
+  /// length or a malformed one by name.
+  func testStateCoderRoundTripAndErrors() throws {
+    let values = [0.5, -0.0, .infinity, Double(bitPattern: 0x7FF8_0000_0000_1234), -1e-300]
+    let bytes = StateCoder.bytes(values)
+    XCTAssertEqual(bytes.count, 8 * 6)
+    XCTAssertEqual(try StateCoder.doubles(bytes, count: 5, what: "mu").map(\.bitPattern), values.map(\.bitPattern))
+    XCTAssertThrowsError(try StateCoder.doubles(bytes, count: 4, what: "mu")) {
+      XCTAssertTrue("\($0)".contains("mu: the saved state holds 5 values, this run needs 4"), "\($0)")
+    }
+    XCTAssertThrowsError(try StateCoder.doubles(Array(bytes.dropLast()), count: 5, what: "mu")) {
+      XCTAssertTrue("\($0)".contains("malformed"), "\($0)")
+    }
+    XCTAssertEqual(try StateCoder.doubles(StateCoder.bytes([]), count: 0, what: "mu"), [])
+  }
+
   func testStatusCodesAreTheABIs() {
     XCTAssertEqual(ObjectiveError.Status.allCases.map(\.code),
                    [NCL_ERROR_INVALID_ARGUMENT, NCL_ERROR_DATA, NCL_ERROR_NUMERIC, NCL_ERROR_UNSUPPORTED, NCL_ERROR_INTERNAL].map { ncl_status_t($0) })

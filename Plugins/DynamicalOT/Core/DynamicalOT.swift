@@ -26,8 +26,8 @@ public final class DynamicalOT: ObjectiveImplementation {
   public let problem: ProblemDescription
   /// Discrete-OT W2^2 between the toy pair's laws, computed once on first evaluation.
   private var discreteOT: Double?
-  /// The hard marginal constraints and their multipliers (nil: the soft objective). Plugin state:
-  /// a resumed run starts them again from zero.
+  /// The hard marginal constraints and their multipliers (nil: the soft objective), saved in
+  /// checkpoints (`savedState`).
   private(set) var constraints: ScoreMomentConstraints?
 
   var horizon: ClosedRange<Double> { settings.marginals.first!.time...settings.marginals.last!.time }
@@ -202,6 +202,19 @@ public final class DynamicalOT: ObjectiveImplementation {
     let uBack = host.field(.velocity, t: host.tensor(before, shape: [n, 1]), x: x - back * u)
     let a = (uAhead - uBack) / (ahead + back)
     return a.squared().sum(axis: 1).reshaped([n])
+  }
+
+  // MARK: - State
+
+  /// The constraints' multipliers and Fisher information, so that a resumed run continues with them.
+  public func savedState() throws -> [UInt8]? { constraints.map { StateCoder.bytes($0.state) } }
+
+  public func restore(state: [UInt8]) throws {
+    guard var constraints else {
+      throw ObjectiveError.invalidArgument("the checkpoint holds constraint multipliers, and this run has no hard constraints (constraint_rate=0)")
+    }
+    constraints.restore(try StateCoder.doubles(state, count: constraints.stateCount, what: "constraint multipliers"))
+    self.constraints = constraints
   }
 
   // MARK: - Metrics

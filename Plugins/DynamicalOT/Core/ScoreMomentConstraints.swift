@@ -42,6 +42,32 @@ struct ScoreMomentConstraints {
 
   var dimension: Int { moments.first?.mean.count ?? 0 }
 
+  /// What a checkpoint keeps, per constrained marginal: its D + D^2 multipliers, 1 or 0 for whether
+  /// its Fisher information was read yet, and that information's D values (0 before).
+  var state: [Double] {
+    var out: [Double] = []
+    for (mu, f) in zip(multipliers, fisher) {
+      out += mu
+      out.append(f == nil ? 0 : 1)
+      out += f ?? [Double](repeating: 0, count: dimension)
+    }
+    return out
+  }
+
+  /// The count of `state`'s values.
+  var stateCount: Int { moments.count * (dimension * (dimension + 1) + 1 + dimension) }
+
+  /// Restores `state` (its count checked by the caller).
+  mutating func restore(_ values: [Double]) {
+    precondition(values.count == stateCount, "ScoreMomentConstraints.restore: \(values.count) values, \(stateCount) expected")
+    let d = dimension, stride = d * (d + 1) + 1 + d
+    for k in moments.indices {
+      let block = Array(values[(k * stride)..<((k + 1) * stride)])
+      multipliers[k] = Array(block[0..<(d * (d + 1))])
+      fisher[k] = block[d * (d + 1)] != 0 ? Array(block[(d * (d + 1) + 1)...]) : nil
+    }
+  }
+
   /// Folds this minibatch's mean squared score of marginal k, [D], into its Fisher information.
   mutating func observe(marginal k: Int, meanSquaredScore: [Double]) {
     fisher[k] = Self.averaged(fisher[k], meanSquaredScore, decay: Self.fisherDecay)

@@ -81,6 +81,8 @@ struct Settings {
     .int("eval_samples", default: 4000, range: 10...1_000_000, help: "samples for the transport cost, held-out NLL and moments"),
     .int("assignment_samples", default: 2000, range: 10...10_000,
          help: "points per side of the exact assignments behind W2 and W1 (O(n^3) time)"),
+    .int("w1_draws", default: 4, range: 1...100,
+         help: "with leave_out: independent model draws (and fresh draws of a built-in population's true law) whose W1s to the left-out snapshot are averaged into w1_left_out_mean (and w1_left_out_noise_floor_mean)"),
     .int("ode_steps", default: 100, range: 1...100_000, help: "RK4 steps of the transport-cost integration"),
   ]
 
@@ -104,7 +106,7 @@ struct Settings {
   let proposal: Proposal.Kind
   let divergenceFree: Bool
   let flux: FluxChoice
-  let batch, evalSamples, assignmentSamples, odeSteps: Int
+  let batch, evalSamples, assignmentSamples, w1Draws, odeSteps: Int
   let modelSize: ModelSize
   let dataSeed: UInt64
 
@@ -158,6 +160,7 @@ struct Settings {
     batch = try p.int("batch")
     evalSamples = try p.int("eval_samples")
     assignmentSamples = try p.int("assignment_samples")
+    w1Draws = try p.int("w1_draws")
     odeSteps = try p.int("ode_steps")
     modelSize = try p.choice("model_size")
     dataSeed = UInt64(try p.int("data_seed"))

@@ -176,6 +176,18 @@ public final class MeanField: ObjectiveImplementation {
     return try total.checked("building the loss")
   }
 
+  // MARK: - State
+
+  /// The mode-share multipliers, so that a resumed run continues with them (none without the constraint).
+  public func savedState() throws -> [UInt8]? { modeShares.map { StateCoder.bytes($0.multipliers) } }
+
+  public func restore(state: [UInt8]) throws {
+    guard let modeShares else {
+      throw ObjectiveError.invalidArgument("the checkpoint holds mode-share multipliers, and this run has no mode-share constraint (mode_share_rate=0 or a one-mode target)")
+    }
+    try modeShares.restore(StateCoder.doubles(state, count: modeShares.multipliers.count, what: "mode-share multipliers"))
+  }
+
   // MARK: - Metrics
 
   public func evaluate(host: PluginHost) throws -> [String: Double] {

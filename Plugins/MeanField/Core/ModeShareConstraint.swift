@@ -4,6 +4,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import NCLPluginKit
 import NCLSupport
 
 /// Holds rho_T's mass in each of p1's mode cells (the points nearest a component's mean) at that
@@ -28,14 +29,21 @@ import NCLSupport
 /// measured too, and was not better (README).
 ///
 /// The multipliers start once the obstacles' warm-up is over (before, the shares say little), are
-/// centred (only their differences matter), and are not saved in checkpoints: a resumed run starts
-/// them at 0.
+/// centred (only their differences matter), and are saved in checkpoints (MeanField.savedState).
 final class ModeShareConstraint {
   let target: GaussianMixture
   let rate: Double
   private(set) var multipliers: [Double]
   /// The last step's share error of each cell, s_k - w_k (reported).
   private(set) var errors: [Double]
+
+  /// Restores multipliers saved in a checkpoint (their count must match).
+  func restore(_ saved: [Double]) throws {
+    guard saved.count == multipliers.count else {
+      throw ObjectiveError.invalidArgument("mode-share multipliers: \(saved.count) saved, \(multipliers.count) modes")
+    }
+    multipliers = saved
+  }
 
   init(target: GaussianMixture, rate: Double) {
     self.target = target

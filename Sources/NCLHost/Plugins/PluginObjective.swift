@@ -169,6 +169,47 @@ public final class PluginObjective: TrainingObjective {
     }
   }
 
+  /// The plugin's NCL_EXTENSION_STATE table, nil when it keeps no state.
+  private func stateExtension() throws -> ncl_state_extension_t? {
+    guard let getExtension = callbacks.get_extension,
+          let raw = NCL_EXTENSION_STATE.withCString({ getExtension(objective, $0) }) else { return nil }
+    let table: ncl_state_extension_t
+    do { table = try GrowableStruct.copy(raw.assumingMemoryBound(to: ncl_state_extension_t.self), minimum: MemoryLayout<ncl_state_extension_t>.size) } catch {
+      throw PluginError(plugin: library.descriptor.name, call: "get_extension", status: NCL_ERROR_INTERNAL,
+                        message: "\(NCL_EXTENSION_STATE): struct_size below sizeof(ncl_state_extension_t)")
+    }
+    guard table.save != nil, table.load != nil else {
+      throw PluginError(plugin: library.descriptor.name, call: "get_extension", status: NCL_ERROR_INTERNAL,
+                        message: "\(NCL_EXTENSION_STATE): save and load are mandatory")
+    }
+    return table
+  }
+
+  public func savedState() throws -> [UInt8]? {
+    guard let state = try stateExtension() else { return nil }
+    final class Bytes { var data: [UInt8] = [] }
+    let bytes = Bytes()
+    var writer = ncl_state_writer_t(writer_data: Unmanaged.passUnretained(bytes).toOpaque()) { writer, raw, size in
+      guard let writer, let raw, size > 0 else { return }
+      let box = Unmanaged<Bytes>.fromOpaque(writer.pointee.writer_data).takeUnretainedValue()
+      box.data += UnsafeRawBufferPointer(start: raw, count: size)
+    }
+    errorBuffer[0] = 0
+    let status = state.save(objective, &writer, errorBuffer, Int(NCL_MESSAGE_SIZE))
+    guard status == NCL_OK else { throw failure("save state", status) }
+    return bytes.data.isEmpty ? nil : bytes.data
+  }
+
+  public func restore(state bytes: [UInt8]) throws {
+    guard let state = try stateExtension() else {
+      throw PluginError(plugin: library.descriptor.name, call: "load state", status: NCL_ERROR_INVALID_ARGUMENT,
+                        message: "the checkpoint holds \(bytes.count) bytes of objective state, and this plugin keeps none")
+    }
+    errorBuffer[0] = 0
+    let status = bytes.withUnsafeBytes { state.load(objective, $0.baseAddress, $0.count, errorBuffer, Int(NCL_MESSAGE_SIZE)) }
+    guard status == NCL_OK else { throw failure("load state", status) }
+  }
+
   public func evaluate(model: NCLModel<Float>, generator: inout SeededGenerator) throws -> [String: Double] {
     guard let evaluate = callbacks.evaluate else { return [:] }
     final class Sink { var metrics: [String: Double] = [:] }

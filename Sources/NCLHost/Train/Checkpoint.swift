@@ -16,7 +16,8 @@ import Darwin
 ///     offset 12  UInt32    H, byte length of the JSON header
 ///     offset 16  H bytes   UTF-8 JSON: step, elapsedSeconds, model and trainer configurations,
 ///                          metadata, generator state, optimizerStepCount, hasMoments,
-///                          parameterShapes
+///                          parameterShapes, units, and objectiveState (base64, absent when the
+///                          objective keeps no state of its own)
 ///     then       Float32   raw little-endian blocks, row-major, in `model.parameters` order:
 ///                          the parameters, then (if hasMoments) Adam's first moments, then its
 ///                          second moments
@@ -44,14 +45,18 @@ public struct Checkpoint {
   /// The problem's units (horizon, data map, noise), so that what is read from the checkpoint
   /// answers in them; `.model` for checkpoints written before they were recorded.
   public var units: ProblemUnits
+  /// The objective's own training state (eg: a plugin's dual multipliers), opaque to the host;
+  /// nil when it keeps none.
+  public var objectiveState: [UInt8]?
 
   public init(
     step: Int, elapsedSeconds: Double = 0, modelConfiguration: ModelConfiguration,
     trainerConfiguration: TrainerConfiguration, metadata: [String: String] = [:],
     parameters: [Tensor<Float>], optimizer: Adam<Float>.State, generator: SeededGenerator,
-    units: ProblemUnits = .model
+    units: ProblemUnits = .model, objectiveState: [UInt8]? = nil
   ) {
     self.units = units
+    self.objectiveState = objectiveState
     self.step = step
     self.elapsedSeconds = elapsedSeconds
     self.modelConfiguration = modelConfiguration
@@ -86,6 +91,8 @@ public struct Checkpoint {
     var parameterShapes: [[Int]]
     /// Absent in files written before units were recorded.
     var units: ProblemUnits?
+    /// Absent when the objective keeps no state (and in files written before it could).
+    var objectiveState: Data?
   }
 
   // MARK: - Writing
@@ -103,7 +110,7 @@ public struct Checkpoint {
     let header = Header(
       step: step, elapsedSeconds: elapsedSeconds, model: modelConfiguration, trainer: trainerConfiguration,
       metadata: metadata, generator: generator, optimizerStepCount: optimizer.stepCount, hasMoments: hasMoments,
-      parameterShapes: shapes, units: units)
+      parameterShapes: shapes, units: units, objectiveState: objectiveState.map { Data($0) })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let json = try encoder.encode(header)
@@ -201,7 +208,7 @@ public struct Checkpoint {
       step: header.step, elapsedSeconds: header.elapsedSeconds, modelConfiguration: header.model,
       trainerConfiguration: header.trainer, metadata: header.metadata, parameters: parameters,
       optimizer: Adam<Float>.State(stepCount: header.optimizerStepCount, firstMoments: first, secondMoments: second),
-      generator: header.generator, units: header.units ?? .model)
+      generator: header.generator, units: header.units ?? .model, objectiveState: header.objectiveState.map { [UInt8]($0) })
   }
 
   // MARK: - Bytes

@@ -12,8 +12,9 @@ import Foundation
 /// (seeded by `configuration.seed`), and a checkpoint holds the exact parameters, Adam state and
 /// generator, so an interrupted run resumed to the end gives the same bits as an uninterrupted
 /// one. Evaluations draw from their own stream, seeded by (seed, step), so evaluating more or
-/// less often never changes training. The objective's own stored state, if any, is not
-/// checkpointed: objectives should keep their randomness in the generator.
+/// less often never changes training. The objective's own state beyond the model (its
+/// `savedState`, eg: a plugin's dual multipliers) is checkpointed too; its randomness belongs in
+/// the generator.
 ///
 /// Data-parallel over a `communicator` of several ranks (`mpirun`, docs/distributed.md): each rank
 /// draws its own batch from a stream derived from the shared generator and its rank, the
@@ -105,6 +106,11 @@ public final class Trainer {
       model.parameters = checkpoint.parameters.map { $0.requiringGradient() }
       optimizer.state = checkpoint.optimizer
       generator = checkpoint.generator
+      if let state = checkpoint.objectiveState {
+        do { try objective.restore(state: state) } catch {
+          throw TrainingError.incompatibleCheckpoint(path: checkpointURL.path, reason: "its objective state: \(error)")
+        }
+      }
       step = checkpoint.step
       elapsedBefore = checkpoint.elapsedSeconds
       lastCheckpointStep = step
@@ -122,7 +128,7 @@ public final class Trainer {
       try Checkpoint(
         step: step, elapsedSeconds: elapsed(), modelConfiguration: model.configuration, trainerConfiguration: c,
         metadata: metadata, parameters: model.parameters, optimizer: optimizer.state, generator: generator,
-        units: objective.units
+        units: objective.units, objectiveState: try objective.savedState()
       ).write(to: checkpointURL)
       lastCheckpointStep = step
     }

@@ -18,6 +18,14 @@ public protocol TrainingObjective {
   /// `ncl_step_info_t.total_steps`). Does nothing unless implemented.
   mutating func prepare(totalSteps: Int)
 
+  /// The objective's own training state beyond the model (eg: dual multipliers of hard
+  /// constraints), saved in every checkpoint so that a resumed run continues where the
+  /// interrupted one was; nil (the default) when it keeps none.
+  mutating func savedState() throws -> [UInt8]?
+
+  /// Restores what `savedState` returned, when a run resumes, before its first step.
+  mutating func restore(state: [UInt8]) throws
+
   /// The units the objective speaks (horizon, data map, noise), recorded in every checkpoint so
   /// that sampling and plotting answer in them. Defaults to the model's own units.
   var units: ProblemUnits { get }
@@ -25,5 +33,9 @@ public protocol TrainingObjective {
 
 extension TrainingObjective {
   public mutating func prepare(totalSteps: Int) {}
+  public mutating func savedState() throws -> [UInt8]? { nil }
+  public mutating func restore(state: [UInt8]) throws {
+    throw NCLError.invalidArgument("the checkpoint holds \(state.count) bytes of objective state, and this objective keeps none")
+  }
   public var units: ProblemUnits { .model }
 }

@@ -526,6 +526,33 @@ typedef struct ncl_objective {
 #define NCL_OBJECTIVE_SIZE_1_0 (offsetof(ncl_objective_t, destroy) + sizeof(void (*)(void)))
 
 /* ---------------------------------------------------------------------------------------------
+ * Extension NCL_EXTENSION_STATE: the objective's own training state in checkpoints
+ * ------------------------------------------------------------------------------------------- */
+
+#define NCL_EXTENSION_STATE "ncl.state/1"
+
+/* Where save() puts the state's bytes; write() appends (call it any number of times). */
+typedef struct ncl_state_writer {
+  void *writer_data; /* the host's */
+  void (*write)(const struct ncl_state_writer *writer, const void *bytes, size_t size);
+} ncl_state_writer_t;
+
+/* Returned by get_extension(self, NCL_EXTENSION_STATE) from an objective that keeps state across
+ * steps beyond the model, eg: the dual multipliers of hard constraints. The host stores the bytes
+ * in every checkpoint and hands them back when a run resumes, before its first resumed step, so a
+ * resumed run continues exactly where the interrupted one was. The format is the plugin's; check
+ * it on load and fail with a message rather than guess.
+ * Rationale: CLAP's "clap.state" extension, for the same reason (the host owns persistence, the
+ * plugin owns the format). Objectives without it keep no state, as in ABI 1.0. */
+typedef struct ncl_state_extension {
+  uint32_t struct_size; /* mandatory: sizeof(ncl_state_extension_t) */
+  /* [train-step] mandatory. Writes the state; writing nothing means "no state". */
+  ncl_status_t (*save)(const ncl_objective_t *self, const ncl_state_writer_t *writer, char *err, size_t err_cap);
+  /* [train-step] mandatory. Restores what save() wrote. */
+  ncl_status_t (*load)(const ncl_objective_t *self, const void *bytes, size_t size, char *err, size_t err_cap);
+} ncl_state_extension_t;
+
+/* ---------------------------------------------------------------------------------------------
  * Extra entry points the host can call by name ([any]): `nclhost call PLUGIN FUNCTION ARGS...`
  * ------------------------------------------------------------------------------------------- */
 

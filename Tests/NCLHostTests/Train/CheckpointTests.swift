@@ -70,6 +70,18 @@ final class CheckpointTests: XCTestCase {
     assertSame(read, checkpoint)
   }
 
+  /// The objective's own state (bytes opaque to the host) round-trips; without one the header has
+  /// no such key, so files of stateless objectives are what they were.
+  func testObjectiveStateRoundTrips() throws {
+    var checkpoint = sample()
+    XCTAssertNil(try Checkpoint.decode(try checkpoint.encoded(), path: "none").objectiveState)
+    XCTAssertFalse(String(decoding: try checkpoint.encoded(), as: UTF8.self).contains("objectiveState"))
+    checkpoint.objectiveState = [0, 1, 2, 255, 128, 7]
+    let read = try Checkpoint.decode(try checkpoint.encoded(), path: "state")
+    assertSame(read, checkpoint)
+    XCTAssertEqual(read.objectiveState, [0, 1, 2, 255, 128, 7])
+  }
+
   /// A reader polling the file while it is replaced over and over always finds a whole checkpoint.
   func testConcurrentReaderNeverSeesAPartialFile() throws {
     let directory = TrainTestSupport.temporaryDirectory(self)
