@@ -23,6 +23,13 @@ final class ModeShareConstraintTests: XCTestCase {
     let clamped = ModeShareConstraint.updated([Double](repeating: 0, count: 8), shareErrors: errors, targetShares: w, rate: 0.1)
     XCTAssertEqual(clamped[0] - clamped[2], 0.1 * 0.96, accuracy: 1e-12)
     XCTAssertEqual(clamped[1] - clamped[2], -0.1, accuracy: 1e-12)
+    // A mode that stays empty (a broken-down model) cannot wind its multiplier up without bound.
+    var wound = [Double](repeating: 0, count: 8)
+    errors = [Double](repeating: 0.125 / 7, count: 8)
+    errors[3] = -0.125
+    for _ in 0..<10_000 { wound = ModeShareConstraint.updated(wound, shareErrors: errors, targetShares: w, rate: 0.01) }
+    XCTAssertEqual(wound[3], ModeShareConstraint.multiplierBound, accuracy: 1e-12)
+    XCTAssertTrue(wound.allSatisfy { abs($0) <= ModeShareConstraint.multiplierBound })
   }
 
   /// The likelihood's weights average to 1 over p1 (the soft constraint's scale is unchanged) and

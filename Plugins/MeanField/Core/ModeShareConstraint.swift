@@ -78,11 +78,17 @@ final class ModeShareConstraint {
     return shares
   }
 
-  /// mu + rate * clamp(-error_k / w_k, -1, 1), centred to mean 0.
+  /// The largest |mu_k|: a mode's weight in the likelihood moves by at most a factor e^0.2 (22 %).
+  /// The corrections the GMM needs are below 0.05; the bound only matters when the model has broken
+  /// down (a mode emptied), where unbounded multipliers would wind up by `rate` every step and then
+  /// stand in the way of recovery.
+  static let multiplierBound = 0.2
+
+  /// mu + rate * clamp(-error_k / w_k, -1, 1), centred to mean 0, each within +-multiplierBound.
   static func updated(_ multipliers: [Double], shareErrors: [Double], targetShares: [Double], rate: Double) -> [Double] {
     let moved = zip(multipliers, zip(shareErrors, targetShares)).map { mu, ew in mu + rate * min(max(-ew.0 / ew.1, -1), 1) }
     let mean = moved.reduce(0, +) / Double(max(moved.count, 1))
-    return moved.map { $0 - mean }
+    return moved.map { min(max($0 - mean, -multiplierBound), multiplierBound) }
   }
 
   /// The largest |s_k - w_k| of the last step.
