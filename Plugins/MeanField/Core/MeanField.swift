@@ -185,7 +185,7 @@ public final class MeanField: ObjectiveImplementation {
     guard let modeShares else {
       throw ObjectiveError.invalidArgument("the checkpoint holds mode-share multipliers, and this run has no mode-share constraint (mode_share_rate=0 or a one-mode target)")
     }
-    try modeShares.restore(StateCoder.doubles(state, count: modeShares.multipliers.count, what: "mode-share multipliers"))
+    modeShares.restore(try StateCoder.doubles(state, count: modeShares.multipliers.count, what: "mode-share multipliers"))
   }
 
   // MARK: - Metrics

@@ -4,7 +4,6 @@ import Glibc
 #else
 import Darwin
 #endif
-import NCLPluginKit
 import NCLSupport
 
 /// Holds rho_T's mass in each of p1's mode cells (the points nearest a component's mean) at that
@@ -37,19 +36,17 @@ final class ModeShareConstraint {
   /// The last step's share error of each cell, s_k - w_k (reported).
   private(set) var errors: [Double]
 
-  /// Restores multipliers saved in a checkpoint (their count must match).
-  func restore(_ saved: [Double]) throws {
-    guard saved.count == multipliers.count else {
-      throw ObjectiveError.invalidArgument("mode-share multipliers: \(saved.count) saved, \(multipliers.count) modes")
-    }
-    multipliers = saved
-  }
-
   init(target: GaussianMixture, rate: Double) {
     self.target = target
     self.rate = rate
     multipliers = Array(repeating: 0, count: target.components.count)
     errors = Array(repeating: 0, count: target.components.count)
+  }
+
+  /// Restores multipliers saved in a checkpoint (their count checked by the caller, StateCoder).
+  func restore(_ saved: [Double]) {
+    precondition(saved.count == multipliers.count, "ModeShareConstraint.restore: \(saved.count) values, \(multipliers.count) modes")
+    multipliers = saved
   }
 
   /// Each point's weight in the likelihood, from its cell: exp(mu_k) / sum_j w_j exp(mu_j) (mean 1
