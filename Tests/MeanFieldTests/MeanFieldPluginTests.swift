@@ -123,12 +123,7 @@ final class MeanFieldPluginTests: XCTestCase {
   func testResumeRestoresTheModeShareMultipliers() throws {
     func trainer(_ directory: URL, _ extra: [(key: String, value: String)] = []) throws -> Trainer {
       let o = try objective(Self.tiny + [("task", "gmm"), ("estimator", "score"), ("obstacle_warmup", "0")] + extra)
-      var c = TrainerConfiguration(steps: 6, learningRate: 3e-3)
-      c.seed = 1
-      c.checkpointEvery = 0
-      c.logEvery = 6
-      return try Trainer(model: try NCLModel<Float>(configuration: o.problem.model, seed: 3), objective: o, configuration: c,
-                         outputDirectory: directory, progress: ProgressReporter(mode: .plain, sink: { _ in }))
+      return try makeTrainer(o, model: try NCLModel<Float>(configuration: o.problem.model, seed: 3), steps: 6, directory: directory)
     }
     let base = PluginFixtures.directory.appendingPathComponent("meanfield-resume-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: base) }
@@ -163,14 +158,20 @@ final class MeanFieldPluginTests: XCTestCase {
     XCTAssertLessThan(try XCTUnwrap(capped.lastTerms["control_tamed"]), 0.5 * (try XCTUnwrap(capped.lastTerms["control"])))
   }
 
-  func train(_ o: PluginObjective, model: NCLModel<Float>, steps: Int, learningRate: Double = 3e-3, seed: UInt64 = 1) throws -> TrainingSummary {
+  /// A quiet trainer writing to `directory` (a checkpoint at the end or on interruption only).
+  func makeTrainer(_ o: PluginObjective, model: NCLModel<Float>, steps: Int, directory: URL,
+                   learningRate: Double = 3e-3, seed: UInt64 = 1) throws -> Trainer {
     var trainer = TrainerConfiguration(steps: steps, learningRate: learningRate)
     trainer.seed = seed
     trainer.checkpointEvery = 0
     trainer.logEvery = steps
+    return try Trainer(model: model, objective: o, configuration: trainer, outputDirectory: directory,
+                       progress: ProgressReporter(mode: .plain, sink: { _ in }))
+  }
+
+  func train(_ o: PluginObjective, model: NCLModel<Float>, steps: Int, learningRate: Double = 3e-3, seed: UInt64 = 1) throws -> TrainingSummary {
     let directory = PluginFixtures.directory.appendingPathComponent("meanfield-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
-    return try Trainer(model: model, objective: o, configuration: trainer, outputDirectory: directory,
-                       progress: ProgressReporter(mode: .plain, sink: { _ in })).run()
+    return try makeTrainer(o, model: model, steps: steps, directory: directory, learningRate: learningRate, seed: seed).run()
   }
 }
