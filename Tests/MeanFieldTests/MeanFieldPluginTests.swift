@@ -60,13 +60,18 @@ final class MeanFieldPluginTests: XCTestCase {
     XCTAssertEqual(neck.problem.model.components, 8)
     XCTAssertEqual(neck.problem.model.hiddenSizes, [64, 64])
     XCTAssertEqual(neck.problem.suggestedTraining, SuggestedTraining())
+    // The GMM's mode weights need the larger batch (README, "The batch"); an explicit batch wins.
+    XCTAssertEqual(gmm.problem.batchSize, 1024)
+    XCTAssertEqual(neck.problem.batchSize, 256)
+    XCTAssertEqual(try objective([("task", "gmm"), ("batch", "512")]).problem.batchSize, 512)
+    XCTAssertTrue(createError([("batch", "4")]).contains("batch=4 must be at least 8 (or -1: the task's)"))
     XCTAssertEqual(try objective([("task", "gmm"), ("model_size", "small")]).problem.model.components, 4)
     // The Knothe-Rosenblatt flux in every dimension (the telescoping one's drift did not simulate in d = 100).
     XCTAssertEqual(try objective([("task", "opinion-high"), ("dimension", "7")]).problem.model.flux, .knotheRosenblatt)
     XCTAssertEqual(try objective([("task", "opinion-high"), ("flux", "telescoping")]).problem.model.flux, .telescoping(tau: 1))
     XCTAssertTrue(createError([("obstacle_weight", "-0.5")]).contains("obstacle_weight=-0.5: give a weight >= 0, or -1 for the default"))
     XCTAssertTrue(createError([("estimator", "pathwise")]).contains("pathwise"))
-    XCTAssertEqual(CrowdTask.make(.gmm).modeShareRate, 0.001)
+    XCTAssertEqual(CrowdTask.make(.gmm).modeShareRate, 0.002)
     XCTAssertEqual(CrowdTask.make(.vNeck).modeShareRate, 0)
     XCTAssertTrue(createError([("mode_share_rate", "-0.5")]).contains("mode_share_rate=-0.5: give a rate >= 0, or -1 for the default"))
   }

@@ -50,14 +50,15 @@ struct Settings {
     .float("marginal_weight", default: -1, range: -1...1e6,
            help: "weight of the marginal terms -E_{p0} log rho_0 - E_{p1} log rho_T (+ the reverse KLs, see reverse_kl); -1: \(Settings.marginalFactor) x the task's transport scale (\(Settings.multimodalMarginalFactor) x for a multimodal p1, the gmm; see README), at least \(Settings.minimumMarginalWeight)"),
     .float("mode_share_rate", default: -1, range: -1...1,
-           help: "multimodal p1: dual-ascent rate of the constraint that holds rho_T's share of each mode at p1's (the likelihood's modes reweighted; see README); 0: off; -1: the task's (gmm 0.001)"),
+           help: "multimodal p1: dual-ascent rate of the constraint that holds rho_T's share of each mode at p1's (the likelihood's modes reweighted; see README); 0: off; -1: the task's (gmm 0.002)"),
     .bool("stratified_marginals", default: true,
           help: "draw each likelihood batch of a mixture law with every component's exact share of points (not a multinomial count; see README)"),
     .bool("reverse_kl", default: false,
           help: "add KL(rho_0 || p0) + KL(rho_T || p1) (weight marginal_weight) to the likelihoods (mode-seeking: on the GMM it collapses the ring onto a few modes; off by default, the marginal weight holds the ends)"),
     .choice("estimator", ["task"] + Estimator.allCases.map(\.rawValue), default: "task",
             help: "gradient of expectations under rho_t: score (score function), reparameterized (pathwise, total derivative), task (score in d = 2, reparameterized for opinion-high)"),
-    .int("batch", default: 256, range: 8...1_000_000, help: "points per expectation per step (half as many times, two points each)"),
+    .int("batch", default: -1, range: -1...1_000_000,
+         help: "points per expectation per step (half as many times, two points each); -1: the task's (gmm 1024, else 256)"),
     .choice("model_size", ["task"] + ModelSize.allCases.map(\.rawValue), default: "task",
             help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128), task (gmm: 64 components, 3x128; else medium); nclhost options override"),
     .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "default",
@@ -127,7 +128,11 @@ struct Settings {
     marginalWeight = Settings.marginalWeight(requested: marginal, task: task, sigma: sigma)
     modeShareRate = try p.doubleOrDefault("mode_share_rate", what: "a rate >= 0") ?? task.modeShareRate
     estimator = try p.string("estimator") == "task" ? (task.prefersScoreFunction ? .score : .reparameterized) : try p.choice("estimator")
-    batch = try p.int("batch")
+    let requestedBatch = try p.int("batch")
+    guard requestedBatch == -1 || requestedBatch >= 8 else {
+      throw ObjectiveError.invalidArgument("batch=\(requestedBatch) must be at least 8 (or -1: the task's)")
+    }
+    batch = requestedBatch == -1 ? task.batch : requestedBatch
     guard batch % 2 == 0 else { throw ObjectiveError.invalidArgument("batch=\(batch) must be even (two points per time)") }
     evalSamples = try p.int("eval_samples")
     evalTimes = try p.int("eval_times")
