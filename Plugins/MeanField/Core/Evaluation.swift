@@ -95,7 +95,9 @@ struct Evaluation {
   /// (a point's cell: the nearest component mean). Each law gets exactly its own share of points
   /// per cell, and each cell's points are the first of `stratified_pool` draws of the law that fall
   /// in it (a random sample of the law restricted to the cell). rho_T's shares are read from its
-  /// pool of exact samples (1e6 draws: about 3e-4 per mode); p1's are its component weights (its
+  /// pool of exact samples (1e7 draws: about 1e-4 per mode; with 1e6, 3e-4 is 0.66 of a point of
+  /// 2000, and exact draws of p1 scored as a model read 0.43-0.50 instead of the floor 0.34:
+  /// bench/reference/crowd_metrics.py --perfect); p1's are its component weights (its
   /// modes lie many standard deviations from the cells' borders: 6 on the ring), since reading them
   /// from a pool as well would add that pool's own error to the model's. This removes the
   /// multinomial noise of the counts per cell, which dominates plain W2 on the ring, and keeps the

@@ -70,7 +70,7 @@ struct Settings {
     .int("eval_paths", default: 2000, range: 10...1_000_000, help: "paths of the learned SDE from p0 in the metrics"),
     .int("eval_steps", default: 0, range: 0...1_000_000, help: "Euler-Maruyama steps of those paths (0: the task's, 100 per unit of time as DeepGSB, gmm 1000)"),
     .bool("eval_floors", default: true, help: "also report the W2 that two samples of the target law give (the floor of a perfect model; one more assignment)"),
-    .int("stratified_pool", default: 1_000_000, range: 10...100_000_000,
+    .int("stratified_pool", default: 10_000_000, range: 10...100_000_000,
          help: "mixture targets: exact samples of rho_T whose shares per mode set its counts in the stratified W2 (p1's are its weights), and draws of each law for the cells' points (see README)"),
     .int("stratified_draws", default: 4, range: 1...100,
          help: "mixture targets: disjoint draws of eval_samples points whose stratified W2s are averaged"),
