@@ -8,7 +8,7 @@ assignment (POT's network simplex, Euclidean cost) against snapshot k; next to i
 discrete-OT displacement interpolation of snapshots k-1 and k+1.
 
     nclhost call DynamicalOT population_csv runs/geo2.csv geodesic 2 5 2000 0
-    nclhost call DynamicalOT population_csv runs/geo2-fresh.csv geodesic 2 5 2000 1374613760   # data_seed + 0x51CEF100
+    nclhost call DynamicalOT population_csv runs/geo2-fresh.csv geodesic 2 5 2000 1372516608   # data_seed + 0x51CEF100
     python3 bench/reference/otcfm_leave_one_out.py runs/geo2.csv --fresh runs/geo2-fresh.csv --steps 3000
 
 Needs torch (CPU build), torchcfm and POT (`pip install torchcfm POT`).
