@@ -55,10 +55,10 @@ struct Evaluation {
       metrics["discrete_ot_w2_squared"] = reference
     }
     if let k = settings.marginals.firstIndex(where: \.isLeftOut) {
-      let snapshot = try settings.marginals[k].reference(host: host, count: pairs)
-      let predicted = try host.sample(time: settings.marginals[k].time, count: snapshot.count / d).values()
-      metrics["w1_left_out"] = Assignment.wasserstein(predicted, snapshot, dimension: d, p: 1)
-      metrics["left_out_time"] = settings.marginals[k].time
+      let snapshot = try settings.marginals[k].reference(host: host, count: pairs), time = settings.marginals[k].time
+      let firstDraw = try modelW1(to: snapshot, at: time)
+      metrics["w1_left_out"] = firstDraw
+      metrics["left_out_time"] = time
       // Naive predictors for scale: the neighboring snapshots themselves, and their discrete-OT
       // displacement interpolation at the left-out time.
       let (before, after) = (settings.marginals[k - 1], settings.marginals[k + 1])
@@ -67,18 +67,28 @@ struct Evaluation {
         let m = min(neighbor.count, snapshot.count) / d
         metrics[name] = Assignment.wasserstein(Array(neighbor.prefix(m * d)), Array(snapshot.prefix(m * d)), dimension: d, p: 1)
       }
-      let fraction = (settings.marginals[k].time - before.time) / (after.time - before.time)
+      let fraction = (time - before.time) / (after.time - before.time)
       let interpolated = Assignment.displacementInterpolation(neighbors.0, neighbors.1, dimension: d, fraction: fraction)
       metrics["w1_left_out_interpolation"] = Assignment.wasserstein(interpolated, snapshot, dimension: d, p: 1)
       // The noise floor: a fresh sample of the same size from the true law (built-in populations).
-      if let process = settings.populationProcess {
-        let fresh = process.snapshots(dimension: d, times: [settings.marginals[k].time], count: snapshot.count / d,
-                                      seed: settings.dataSeed &+ Settings.noiseFloorSeedOffset).snapshots[0]
-        metrics["w1_left_out_noise_floor"] = Assignment.wasserstein(fresh, snapshot, dimension: d, p: 1)
-      }
-      try averageLeftOutW1(into: &metrics, snapshot: snapshot, time: settings.marginals[k].time)
+      let firstFloor = settings.populationProcess.map { noiseFloorW1($0, to: snapshot, at: time, draw: 0) }
+      metrics["w1_left_out_noise_floor"] = firstFloor
+      try averageLeftOutW1(into: &metrics, snapshot: snapshot, time: time, firstDraw: firstDraw, firstFloor: firstFloor)
     }
     return metrics
+  }
+
+  /// W1 between one draw of exact model samples at `time` and `snapshot` (as many points).
+  func modelW1(to snapshot: [Double], at time: Double) throws -> Double {
+    Assignment.wasserstein(try host.sample(time: time, count: snapshot.count / d).values(), snapshot, dimension: d, p: 1)
+  }
+
+  /// W1 between fresh draw `j` of a built-in population's true law at `time` (seeded by data_seed +
+  /// noiseFloorSeedOffset + j) and `snapshot`: what a perfect model scores.
+  func noiseFloorW1(_ process: PopulationProcess, to snapshot: [Double], at time: Double, draw j: Int) -> Double {
+    let fresh = process.snapshots(dimension: d, times: [time], count: snapshot.count / d,
+                                  seed: settings.dataSeed &+ Settings.noiseFloorSeedOffset &+ UInt64(j)).snapshots[0]
+    return Assignment.wasserstein(fresh, snapshot, dimension: d, p: 1)
   }
 
   /// One draw of 2000 model points scores the left-out snapshot with a spread of about +-0.03 on the
@@ -87,22 +97,14 @@ struct Evaluation {
   /// draws (the first is w1_left_out's), w1_left_out_draw_std is their spread, and
   /// w1_left_out_noise_floor_mean averages as many fresh draws of a built-in population (the first is
   /// w1_left_out_noise_floor's). Drawn after every other metric, which stay as they were.
-  func averageLeftOutW1(into metrics: inout [String: Double], snapshot: [Double], time: Double) throws {
-    let draws = settings.w1Draws, count = snapshot.count / d
-    var values = [metrics["w1_left_out"]!]
-    for _ in 1..<max(draws, 1) {
-      values.append(Assignment.wasserstein(try host.sample(time: time, count: count).values(), snapshot, dimension: d, p: 1))
-    }
+  func averageLeftOutW1(into metrics: inout [String: Double], snapshot: [Double], time: Double, firstDraw: Double, firstFloor: Double?) throws {
+    let later = 1..<max(settings.w1Draws, 1)
+    let values = try [firstDraw] + later.map { _ in try modelW1(to: snapshot, at: time) }
     let mean = values.reduce(0, +) / Double(values.count)
     metrics["w1_left_out_mean"] = mean
     metrics["w1_left_out_draw_std"] = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))).squareRoot()
-    if let process = settings.populationProcess {
-      var floors = [metrics["w1_left_out_noise_floor"]!]
-      for j in 1..<max(draws, 1) {
-        let fresh = process.snapshots(dimension: d, times: [time], count: count,
-                                      seed: settings.dataSeed &+ Settings.noiseFloorSeedOffset &+ UInt64(j)).snapshots[0]
-        floors.append(Assignment.wasserstein(fresh, snapshot, dimension: d, p: 1))
-      }
+    if let process = settings.populationProcess, let firstFloor {
+      let floors = [firstFloor] + later.map { noiseFloorW1(process, to: snapshot, at: time, draw: $0) }
       metrics["w1_left_out_noise_floor_mean"] = floors.reduce(0, +) / Double(floors.count)
     }
   }
