@@ -7,6 +7,19 @@ public struct StepInfo: Sendable, Equatable {
   public let step: Int
   /// 0 when the host does not say.
   public let totalSteps: Int
+
+  public init(step: Int, totalSteps: Int) {
+    self.step = step
+    self.totalSteps = totalSteps
+  }
+
+  /// The factor in [0, 1] of a weight warmed up linearly from 0 over the first `fraction` of the
+  /// run: 1 from then on, and 1 throughout without a warm-up or when the host does not say the
+  /// run's length. Terms that only make sense once the marginals are fitted come in this way.
+  public func warmup(_ fraction: Double) -> Double {
+    guard fraction > 0, totalSteps > 0 else { return 1 }
+    return min(1, Double(step) / (fraction * Double(totalSteps)))
+  }
 }
 
 /// Identity, parameters and extra functions of a plugin, as `nclhost list` and `info` show them.

@@ -175,6 +175,27 @@ final class DynamicalOTTests: XCTestCase {
     XCTAssertTrue(negative.contains("acceleration_weight"), negative)
   }
 
+  /// The acceleration prior is warmed up over the first acceleration_warmup of the run: at step 1 of
+  /// 100 with the default 0.2 it weighs 1/20 of its weight, from step 20 on all of it, and with 0
+  /// all of it from the start (the same points: the reported term is the same, the loss is not).
+  func testAccelerationPriorIsWarmedUp() throws {
+    func loss(step: Int, _ extra: [(key: String, value: String)]) throws -> (loss: Double, acceleration: Double) {
+      let o = try objective([("batch", "32"), ("model_size", "small"), ("data", "population"), ("population", "geodesic"),
+                             ("population_size", "80"), ("acceleration_weight", "0.01")] + extra)
+      o.prepare(totalSteps: 100)
+      let model = try NCLModel<Float>(configuration: o.problem.model, seed: 3)
+      var g = SeededGenerator(seed: 5)
+      let (value, terms) = try o.loss(model: model, step: step, generator: &g)
+      return (Double(value.scalar), try XCTUnwrap(terms["acceleration"]))
+    }
+    for step in [1, 20] {
+      let warm = try loss(step: step, []), full = try loss(step: step, [("acceleration_warmup", "0")])
+      XCTAssertEqual(warm.acceleration, full.acceleration, accuracy: 1e-9 * full.acceleration)
+      let factor = step == 1 ? 1.0 / 20 : 1
+      XCTAssertEqual(full.loss - warm.loss, (1 - factor) * 0.01 * full.acceleration, accuracy: 1e-4 * max(1, abs(full.loss)))
+    }
+  }
+
   /// estimator=reparameterized differentiates through the host's sample_reparameterized: at the same
   /// seed it reads the kinetic energy on the same exact samples as `score` (same value), its gradient
   /// differs (another estimator of the same gradient), and a short run stays finite.

@@ -109,6 +109,29 @@ final class MeanFieldPluginTests: XCTestCase {
     }
   }
 
+  /// The evaluation integrates the mode weights on the grid only where the grid holds the mass: an
+  /// untrained model spreads about a tenth of it beyond (its scale is the data map's), so its
+  /// weights are counted on samples, as with mode_share_grid=0, and the grid's mass is reported.
+  /// (Integrated and counted weights of trained GMM models agree to the counts' noise: README,
+  /// "Metrics"; the quadrature itself is checked in ModeShareConstraintTests.)
+  func testModeSharesAreIntegratedOnlyWhereTheGridHoldsTheMass() throws {
+    let model = try NCLModel<Float>(configuration: try objective(Self.tiny + [("task", "gmm")]).problem.model, seed: 4)
+    func metrics(_ extra: [(key: String, value: String)]) throws -> [String: Double] {
+      var generator = SeededGenerator(seed: 9)
+      let settings = Self.tiny.filter { $0.key != "stratified_pool" } + [("task", "gmm"), ("stratified_pool", "20000")] + extra
+      return try objective(settings).evaluate(model: model, generator: &generator)
+    }
+    let gridded = try metrics([]), counted = try metrics([("mode_share_grid", "0")])
+    let mass = try XCTUnwrap(gridded["mode_share_grid_mass"])
+    XCTAssertLessThan(mass, 0.999)
+    XCTAssertGreaterThan(mass, 0.5)
+    XCTAssertNil(counted["mode_share_grid_mass"])
+    for key in ["mode_weight_error", "mode_mass_misplaced"] {
+      XCTAssertEqual(try XCTUnwrap(gridded[key]), try XCTUnwrap(counted[key]), key)
+    }
+    XCTAssertGreaterThan(try XCTUnwrap(counted["mode_mass_misplaced"]), 0.01, "an untrained model misplaces mass")
+  }
+
   /// The mode-share constraint moves (and reports its share error) on the GMM, not at
   /// mode_share_rate=0 and not on a one-mode task.
   func testModeShareConstraintRunsOnTheGMM() throws {

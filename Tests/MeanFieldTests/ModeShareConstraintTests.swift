@@ -1,5 +1,5 @@
-// The mode-share constraint: its dual step, its likelihood weights, its importance-weighted shares,
-// and that the closed loop cancels a constant pull on the weights.
+// The mode-share constraint: its dual step, its likelihood weights, its importance-weighted and
+// quadrature shares, and that the closed loop cancels a constant pull on the weights.
 import XCTest
 import NCLSupport
 @testable import MeanFieldCore
@@ -66,6 +66,25 @@ final class ModeShareConstraintTests: XCTestCase {
     let shares = ModeShareConstraint.importanceShares(ring, points: points, cells: cells,
                                                         logDensity: (0..<n).map { model.logDensity([points[2 * $0], points[2 * $0 + 1]]) })
     for (s, w) in zip(shares, weights) { XCTAssertEqual(s, w / total, accuracy: 1e-6) }
+  }
+
+  /// The quadrature on the task's grid integrates a known density over the cells: p1 itself gives
+  /// its weights, a reweighted ring its new weights, both to 1e-6; the grid is for 2-D targets only.
+  func testQuadratureShares() throws {
+    let grid = try XCTUnwrap(ModeShareQuadrature(target: ring, perAxis: CrowdTask.make(.gmm).modeShareGrid))
+    XCTAssertEqual(grid.count, 200 * 200)
+    func logDensity(_ law: GaussianMixture) -> [Double] {
+      (0..<grid.count).map { law.logDensity([grid.points[2 * $0], grid.points[2 * $0 + 1]]) }
+    }
+    for s in grid.shares(logDensity: logDensity(ring)) { XCTAssertEqual(s, 0.125, accuracy: 1e-6) }
+    let weights = (0..<8).map { 1 + 0.05 * Double($0) }, total = weights.reduce(0, +)
+    let model = GaussianMixture(zip(ring.components, weights).map { .init(weight: $1, mean: $0.mean, std: $0.std) })
+    for (s, w) in zip(grid.shares(logDensity: logDensity(model)), weights) { XCTAssertEqual(s, w / total, accuracy: 1e-6) }
+    // A coarse grid is visibly worse (its nodes 2.2 units apart), so the test can fail.
+    let coarse = try XCTUnwrap(ModeShareQuadrature(target: ring, perAxis: 20))
+    let coarseShares = coarse.shares(logDensity: (0..<coarse.count).map { ring.logDensity([coarse.points[2 * $0], coarse.points[2 * $0 + 1]]) })
+    XCTAssertGreaterThan(coarseShares.map { abs($0 - 0.125) }.max()!, 1e-6)
+    XCTAssertNil(ModeShareQuadrature(target: GaussianMixture(mean: [0, 0, 0], std: [1, 1, 1]), perAxis: 50))
   }
 
   /// The closed loop: a "model" whose weights follow the likelihood's reweighted law but with a

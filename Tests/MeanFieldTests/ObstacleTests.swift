@@ -38,17 +38,6 @@ final class ObstacleTests: XCTestCase {
     XCTAssertFalse(CrowdTask.make(.opinionHigh).prefersScoreFunction)
   }
 
-  /// The warm-up ramps (obstacle_warmup, control_warmup): 0 at the start, linear, 1 from the end of
-  /// the ramp on, and 1 throughout without a ramp or without the run's length.
-  func testWarmupRamp() {
-    XCTAssertEqual(Settings.ramp(0.2, step: 0, of: 100), 0)
-    XCTAssertEqual(Settings.ramp(0.2, step: 10, of: 100), 0.5, accuracy: 1e-12)
-    XCTAssertEqual(Settings.ramp(0.2, step: 20, of: 100), 1)
-    XCTAssertEqual(Settings.ramp(0.2, step: 90, of: 100), 1)
-    XCTAssertEqual(Settings.ramp(0, step: 1, of: 100), 1)
-    XCTAssertEqual(Settings.ramp(0.2, step: 1, of: 0), 1)
-  }
-
   /// The barrier is width ln 2 on the boundary, above it exactly where the indicator is 1, decreasing
   /// along the outward normal, vanishing a few widths outside and growing like the depth inside;
   /// the signed distance has slope |grad q| / sqrt(|grad q|^2 + 1) across the boundary.

@@ -97,7 +97,7 @@ public final class DynamicalOT: ObjectiveImplementation {
     }
     if let acceleration = terms.acceleration {
       host.report("acceleration", acceleration)
-      total = total + settings.accelerationWeight * acceleration
+      total = total + settings.accelerationWeight(at: step) * acceleration
     }
     total = try total.checked("building the loss")
     if var constraints {

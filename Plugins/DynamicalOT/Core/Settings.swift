@@ -72,6 +72,8 @@ struct Settings {
            help: "weight of the Jacobian symmetrization penalty E|grad u - grad u^T|_F^2 (0: off; costs D extra backward passes)"),
     .float("acceleration_weight", default: -1, range: -1...1e6,
            help: "weight of the paths' acceleration E|du/dt + (grad u) u|^2, a smoothness prior across snapshots, zero on OT geodesics (-1: \(Settings.accelerationFactor) x kinetic_weight x snapshot spacing^2 with 3 or more snapshots, 0 for a pair; costs two extra velocity evaluations)"),
+    .float("acceleration_warmup", default: 0.2, range: 0...1,
+           help: "fraction of the run over which the acceleration weight ramps up from 0, so the marginals are fitted before the smoothness prior shapes the path (0: full weight from the start)"),
     .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "knothe-rosenblatt",
             help: "suggested flux: knothe-rosenblatt (represents the OT flow of Gaussians exactly), telescoping (cheaper), naive (ablation: spurious flux)"),
     .bool("divergence_free", default: true, help: "add the learned divergence-free flux term (D >= 2)"),
@@ -98,7 +100,7 @@ struct Settings {
   let isNCLPair: Bool
   /// The built-in process behind data=population (fresh draws of its laws give the noise floor), else nil.
   let populationProcess: PopulationProcess?
-  let kineticWeight, kineticWeightFinal, jacobianWeight, accelerationWeight, noise, proposalScale: Double
+  let kineticWeight, kineticWeightFinal, jacobianWeight, accelerationWeight, accelerationWarmup, noise, proposalScale: Double
   let kineticAnnealSteps: Int
   /// The dual step of the score-moment constraints (0: off, the soft objective).
   let constraintRate: Double
@@ -144,8 +146,12 @@ struct Settings {
     return kineticWeight * pow(kineticWeightFinal / kineticWeight, progress)
   }
 
+  /// The acceleration weight at `step`: warmed up over the first acceleration_warmup of the run.
+  func accelerationWeight(at step: StepInfo) -> Double { accelerationWeight * step.warmup(accelerationWarmup) }
+
   init(_ p: ParameterValues) throws {
     data = try p.choice("data")
+    accelerationWarmup = try p.double("acceleration_warmup")
     let requestedKineticWeight = try p.doubleOrDefault("kinetic_weight", what: "a weight >= 0")
     let final = try p.doubleOrDefault("kinetic_weight_final", what: "a weight >= 0")
     kineticAnnealSteps = try p.int("kinetic_anneal_steps")

@@ -78,6 +78,10 @@ public struct CrowdTask: Sendable {
   /// slow to follow, or chasing the estimate's noise); at the batch of 1024, whose estimate is half
   /// as noisy, 0.002 did better than 0.001 (W2 0.44 / 0.47 against 0.50 / 0.52 on seeds 4 / 6).
   public var modeShareRate: Double { hasMultimodalTarget ? 0.002 : 0 }
+  /// Nodes per axis of the grid on which the evaluation integrates rho_T over each mode's cell
+  /// (2-D multimodal targets; 0: shares from a pool of samples). 200 on the GMM's ring: 0.22 units
+  /// between nodes, a fifth of a mode's standard deviation.
+  public var modeShareGrid: Int { hasMultimodalTarget && dimension == 2 ? 200 : 0 }
 
   public var hasObstacles: Bool { !obstacles.isEmpty }
 

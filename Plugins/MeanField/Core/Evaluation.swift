@@ -33,6 +33,8 @@ struct Evaluation {
       m["w2_final_stratified"] = stratified.model
       m["w2_final_stratified_floor"] = stratified.floor
       m["mode_weight_error"] = stratified.weightError
+      m["mode_mass_misplaced"] = stratified.misplaced
+      if let mass = stratified.gridMass { m["mode_share_grid_mass"] = mass }
       let counts = modeCounts(atEnd)
       let matched = stratifiedTarget(counts: counts, using: &random)
       m["w2_final_matched_modes"] = Assignment.wasserstein(atEnd, matched, dimension: d, p: 2)
@@ -93,24 +95,26 @@ struct Evaluation {
 
   /// W2 between `count` points of rho_T and `count` of p1, both stratified by the target's modes
   /// (a point's cell: the nearest component mean). Each law gets exactly its own share of points
-  /// per cell, and each cell's points are the first of `stratified_pool` draws of the law that fall
-  /// in it (a random sample of the law restricted to the cell). rho_T's shares are read from its
-  /// pool of exact samples (1e7 draws: about 1e-4 per mode; with 1e6, 3e-4 is 0.66 of a point of
-  /// 2000, and exact draws of p1 scored as a model read 0.43-0.50 instead of the floor 0.34:
-  /// bench/reference/crowd_metrics.py --perfect); p1's are its component weights (its
-  /// modes lie many standard deviations from the cells' borders: 6 on the ring), since reading them
-  /// from a pool as well would add that pool's own error to the model's. This removes the
-  /// multinomial noise of the counts per cell, which dominates plain W2 on the ring, and keeps the
-  /// model's real weight errors. Each W2 is the mean over `stratified_draws` disjoint draws of the
-  /// cells (one 2000-point W2 of the same model varies by about +-0.04 on the GMM). Also the floor
-  /// (two disjoint draws of p1, same counts, same mean) and the largest |share of rho_T in a cell -
-  /// weight of its mode|.
-  func stratifiedW2(count n: Int, using random: inout SeededGenerator) throws -> (model: Double, floor: Double, weightError: Double) {
-    let d = task.dimension, pool = settings.stratifiedPool, draws = settings.stratifiedDraws
-    let model = try stratify(count: 2 * draws * n, pool: pool) { try samples(time: task.horizon, count: $0) }
-    let target = try stratify(count: 2 * draws * n, pool: pool) { task.target.sample($0, using: &random) }
-    let weights = task.target.components.map(\.weight)
-    let modelCounts = Self.apportion(n, shares: model.shares), targetCounts = Self.apportion(n, shares: weights)
+  /// per cell, and each cell's points are the first draws of the law that fall in it (a random
+  /// sample of the law restricted to the cell). p1's shares are its component weights (its modes lie
+  /// many standard deviations from the cells' borders: 6 on the ring). rho_T's are its exact mass in
+  /// each cell, integrated on the `mode_share_grid` grid (`exactModeShares`), or else read from
+  /// `stratified_pool` exact samples (1e7: about 1e-4 per mode, which still moves a count across a
+  /// rounding boundary now and then; with 1e6, 3e-4, and exact draws of p1 scored as a model read
+  /// 0.43-0.50 instead of the floor 0.34: bench/reference/crowd_metrics.py --perfect). This removes the multinomial noise of the
+  /// counts per cell, which dominates plain W2 on the ring, and keeps the model's real weight
+  /// errors. Each W2 is the mean over `stratified_draws` disjoint draws of the cells (one 2000-point
+  /// W2 of the same model varies by about +-0.04 on the GMM). Also the floor (two disjoint draws of
+  /// p1, same counts, same mean), the largest |share of rho_T in a cell - weight of its mode| and
+  /// the mass rho_T has in the wrong cells, sum |share - weight| / 2.
+  func stratifiedW2(count n: Int, using random: inout SeededGenerator) throws -> (model: Double, floor: Double, weightError: Double, misplaced: Double, gridMass: Double?) {
+    let d = task.dimension, draws = settings.stratifiedDraws, pool = settings.stratifiedPool, integrated = try exactModeShares()
+    let exact = integrated?.shares
+    // Where the shares are exact (or p1's weights), the draws only fill the cells (about 1.5 x 10^5 on the GMM).
+    let model = try stratify(count: 2 * draws * n, pool: pool, untilFilled: exact != nil) { try samples(time: task.horizon, count: $0) }
+    let target = try stratify(count: 2 * draws * n, pool: pool, untilFilled: true) { task.target.sample($0, using: &random) }
+    let weights = task.target.components.map(\.weight), shares = exact ?? model.shares
+    let modelCounts = Self.apportion(n, shares: shares), targetCounts = Self.apportion(n, shares: weights)
     /// The `skip`-th block of `counts` points of each cell (a cell holds enough when the pool is
     /// large; tiny test pools may hold fewer).
     func pick(_ cells: [[Double]], _ counts: [Int], skip: Int) -> [Double] {
@@ -127,17 +131,32 @@ struct Evaluation {
       w2 += Assignment.wasserstein(pick(model.cells, modelCounts, skip: j), first, dimension: d, p: 2) / Double(draws)
       floor += Assignment.wasserstein(second, first, dimension: d, p: 2) / Double(draws)
     }
-    let weightError = zip(model.shares, weights).map { abs($0 - $1) }.max() ?? 0
-    return (w2, floor, weightError)
+    let errors = zip(shares, weights).map { abs($0 - $1) }
+    return (w2, floor, errors.max() ?? 0, errors.reduce(0, +) / 2, integrated?.gridMass)
   }
 
-  /// `pool` draws (in chunks) sorted into the target's mode cells: each cell's first `count` points
-  /// (row-major) and its share of the pool.
-  func stratify(count: Int, pool: Int, draw: (Int) throws -> [Double]) throws -> (cells: [[Double]], shares: [Double]) {
+  /// rho_T's mass in each of p1's mode cells, integrated on the `mode_share_grid` grid, with the
+  /// grid's total; nil where there is no grid (not 2-D, or mode_share_grid=0). The shares are nil
+  /// too when the grid holds less than 1 - 1e-3 of the mass (a model far from trained): the cells
+  /// reach beyond the grid, so their shares are then counted on samples.
+  func exactModeShares() throws -> (shares: [Double]?, gridMass: Double)? {
+    guard let grid = ModeShareQuadrature(target: task.target, perAxis: settings.modeShareGrid) else { return nil }
+    let logDensity = try host.withScope {
+      try host.field(.logDensity, t: host.full(task.horizon, shape: [grid.count, 1]),
+                     x: host.tensor(grid.points, shape: [grid.count, task.dimension])).values()
+    }
+    let shares = grid.shares(logDensity: logDensity), mass = shares.reduce(0, +)
+    return (mass >= 1 - 1e-3 ? shares : nil, mass)
+  }
+
+  /// `pool` draws (in chunks) sorted into the target's mode cells, or fewer once every cell holds
+  /// `count` points when the shares are not needed (`untilFilled`): each cell's first `count`
+  /// points (row-major) and its share of the draws.
+  func stratify(count: Int, pool: Int, untilFilled: Bool = false, draw: (Int) throws -> [Double]) throws -> (cells: [[Double]], shares: [Double]) {
     let d = task.dimension, modes = task.target.components.count
     var cells = [[Double]](repeating: [], count: modes), hits = [Int](repeating: 0, count: modes)
     var drawn = 0
-    while drawn < pool {
+    while drawn < pool && !(untilFilled && cells.allSatisfy { $0.count >= count * d }) {
       let size = min(50_000, pool - drawn)
       let points = try draw(size)
       for (i, k) in task.target.nearestComponents(points).enumerated() {

@@ -51,6 +51,8 @@ struct Settings {
            help: "weight of the marginal terms -E_{p0} log rho_0 - E_{p1} log rho_T (+ the reverse KLs, see reverse_kl); -1: \(Settings.marginalFactor) x the task's transport scale (\(Settings.multimodalMarginalFactor) x for a multimodal p1, the gmm; see README), at least \(Settings.minimumMarginalWeight)"),
     .float("mode_share_rate", default: -1, range: -1...1,
            help: "multimodal p1: dual-ascent rate of the constraint that holds rho_T's share of each mode at p1's (the likelihood's modes reweighted; see README); 0: off; -1: the task's (gmm 0.002)"),
+    .int("mode_share_grid", default: -1, range: -1...4096,
+         help: "2-D mixture targets, evaluation: nodes per axis of the grid on which rho_T's exact density is integrated over each mode's cell (its exact mode weights, for mode_weight_error and the stratified W2's counts); 0: read them from stratified_pool exact samples; -1: the task's (gmm 200)"),
     .bool("stratified_marginals", default: true,
           help: "draw each likelihood batch of a mixture law with every component's exact share of points (not a multinomial count; see README)"),
     .bool("reverse_kl", default: false,
@@ -83,6 +85,8 @@ struct Settings {
   let controlWeight, controlWarmup, controlCap, obstacleWeight, obstacleWarmup, barrierWidth, barrierMargin, marginalWeight, modeShareRate: Double
   let estimator: Estimator
   let batch, evalSamples, evalTimes, evalPaths, evalSteps, stratifiedPool, stratifiedDraws: Int
+  /// Nodes per axis of the evaluation's mode-share quadrature grid (0: read the shares from a pool of samples).
+  let modeShareGrid: Int
   /// The suggested model: (components, hidden width, hidden layers).
   let modelShape: (Int, Int, Int)
   let flux: FluxChoice
@@ -127,6 +131,13 @@ struct Settings {
     }
     marginalWeight = Settings.marginalWeight(requested: marginal, task: task, sigma: sigma)
     modeShareRate = try p.doubleOrDefault("mode_share_rate", what: "a rate >= 0") ?? task.modeShareRate
+    let grid = try p.int("mode_share_grid")
+    guard grid == -1 || grid == 0 || (grid >= 10 && task.dimension == 2) else {
+      throw ObjectiveError.invalidArgument(grid < 10
+        ? "mode_share_grid=\(grid) must be at least 10 nodes per axis (0: shares from stratified_pool samples; -1: the task's)"
+        : "mode_share_grid=\(grid): the quadrature is for 2-D targets (task=\(kind.rawValue) has d = \(task.dimension))")
+    }
+    modeShareGrid = grid == -1 ? task.modeShareGrid : grid
     estimator = try p.string("estimator") == "task" ? (task.prefersScoreFunction ? .score : .reparameterized) : try p.choice("estimator")
     let requestedBatch = try p.int("batch")
     guard requestedBatch == -1 || requestedBatch >= 8 else {
@@ -175,18 +186,11 @@ extension Settings {
   }
 
   /// The obstacle weight at `step`: ramped linearly over the first obstacle_warmup of the run.
-  func obstacleWeight(at step: StepInfo) -> Double { obstacleWeight * Settings.ramp(obstacleWarmup, step: step.step, of: step.totalSteps) }
+  func obstacleWeight(at step: StepInfo) -> Double { obstacleWeight * step.warmup(obstacleWarmup) }
 
   /// Whether the mode-share constraint's multipliers move at `step`: once the obstacles' warm-up is over.
-  func movesModeShares(at step: StepInfo) -> Bool { modeShareRate > 0 && Settings.ramp(obstacleWarmup, step: step.step, of: step.totalSteps) >= 1 }
+  func movesModeShares(at step: StepInfo) -> Bool { modeShareRate > 0 && step.warmup(obstacleWarmup) >= 1 }
 
   /// The control weight at `step`: ramped linearly over the first control_warmup of the run.
-  func controlWeight(at step: StepInfo) -> Double { controlWeight * Settings.ramp(controlWarmup, step: step.step, of: step.totalSteps) }
-
-  /// The factor in [0, 1] of a weight ramped linearly from 0 over the first `fraction` of a run of
-  /// `total` steps (1 without a ramp or when the host does not say the run's length).
-  static func ramp(_ fraction: Double, step: Int, of total: Int) -> Double {
-    guard fraction > 0, total > 0 else { return 1 }
-    return min(1, Double(step) / (fraction * Double(total)))
-  }
+  func controlWeight(at step: StepInfo) -> Double { controlWeight * step.warmup(controlWarmup) }
 }
