@@ -281,6 +281,10 @@ final class DynamicalOTTests: XCTestCase {
     let floor = try XCTUnwrap(m["w1_left_out_noise_floor"], "\(m)")
     XCTAssertLessThan(floor, 0.6 * (m["w1_left_out_previous_snapshot"] ?? 0), "\(m)")
     XCTAssertLessThan(m["w1_left_out_interpolation"] ?? .infinity, m["w1_left_out_previous_snapshot"] ?? 0, "\(m)")
+    // OT-CFM's protocol: the previous snapshot's points carried by the learned flow (they move).
+    let pushed = try XCTUnwrap(m["w1_left_out_pushed"], "\(m)")
+    XCTAssertTrue(pushed.isFinite && pushed > 0, "\(m)")
+    XCTAssertNotEqual(pushed, m["w1_left_out_previous_snapshot"], "\(m)")
     // w1_draws (4) independent draws, the first of them w1_left_out's: their mean and spread, and
     // the floor's mean over as many fresh draws (the first the single floor's).
     let mean = try XCTUnwrap(m["w1_left_out_mean"]), spread = try XCTUnwrap(m["w1_left_out_draw_std"])
