@@ -32,6 +32,10 @@ Patches DeepGSB needs on CPU / torch 2.x (all small, in the working copy):
                    (Options() requires the field);
   deepgsb/util.py: torch.cuda.device(opt.gpu) context -> contextlib.nullcontext() if opt.cpu
                    (save/restore_checkpoint); torch.load(..., weights_only=False).
+To resume an interrupted run (add `--load checkpoint/0/gmm/deepgsb-ac-std1/stage_XXXX.npz` to the
+training command; the checkpoint restores the networks, their EMAs, the optimizers and it_f/it_b):
+  deepgsb/deepgsb.py, DeepGSB.train: `for stage in range(self.it_f // opt.num_itr, opt.num_stage):`
+                   (was range(opt.num_stage)); only the learning-rate scheduler restarts (0.1 %).
 Needs easydict, termcolor, torch-ema, rich, colored-traceback, geomloss, ipdb, matplotlib,
 tensorboard (imported at module level) in the Python environment.
 """
