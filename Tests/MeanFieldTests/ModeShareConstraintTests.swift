@@ -73,16 +73,16 @@ final class ModeShareConstraintTests: XCTestCase {
   func testQuadratureShares() throws {
     let grid = try XCTUnwrap(ModeShareQuadrature(target: ring, perAxis: CrowdTask.make(.gmm).modeShareGrid))
     XCTAssertEqual(grid.count, 200 * 200)
-    func logDensity(_ law: GaussianMixture) -> [Double] {
+    func logDensity(_ law: GaussianMixture, on grid: ModeShareQuadrature) -> [Double] {
       (0..<grid.count).map { law.logDensity([grid.points[2 * $0], grid.points[2 * $0 + 1]]) }
     }
-    for s in grid.shares(logDensity: logDensity(ring)) { XCTAssertEqual(s, 0.125, accuracy: 1e-6) }
+    for s in grid.shares(logDensity: logDensity(ring, on: grid)) { XCTAssertEqual(s, 0.125, accuracy: 1e-6) }
     let weights = (0..<8).map { 1 + 0.05 * Double($0) }, total = weights.reduce(0, +)
     let model = GaussianMixture(zip(ring.components, weights).map { .init(weight: $1, mean: $0.mean, std: $0.std) })
-    for (s, w) in zip(grid.shares(logDensity: logDensity(model)), weights) { XCTAssertEqual(s, w / total, accuracy: 1e-6) }
+    for (s, w) in zip(grid.shares(logDensity: logDensity(model, on: grid)), weights) { XCTAssertEqual(s, w / total, accuracy: 1e-6) }
     // A coarse grid is visibly worse (its nodes 2.2 units apart), so the test can fail.
     let coarse = try XCTUnwrap(ModeShareQuadrature(target: ring, perAxis: 20))
-    let coarseShares = coarse.shares(logDensity: (0..<coarse.count).map { ring.logDensity([coarse.points[2 * $0], coarse.points[2 * $0 + 1]]) })
+    let coarseShares = coarse.shares(logDensity: logDensity(ring, on: coarse))
     XCTAssertGreaterThan(coarseShares.map { abs($0 - 0.125) }.max()!, 1e-6)
     XCTAssertNil(ModeShareQuadrature(target: GaussianMixture(mean: [0, 0, 0], std: [1, 1, 1]), perAxis: 50))
   }

@@ -44,8 +44,6 @@ final class NCLPluginKitTests: XCTestCase {
     } catch { XCTFail("\(error)") }
   }
 
-  /// -1 stands for the plugin's default (nil), a value >= 0 is itself, any other negative value is
-  /// refused by name.
   /// A warm-up: 0 at the start, linear, 1 from the end of the warm-up on, and 1 throughout without
   /// one or without the run's length.
   func testWarmup() {
@@ -57,6 +55,8 @@ final class NCLPluginKitTests: XCTestCase {
     XCTAssertEqual(StepInfo(step: 1, totalSteps: 0).warmup(0.2), 1)
   }
 
+  /// -1 stands for the plugin's default (nil), a value >= 0 is itself, any other negative value is
+  /// refused by name.
   func testDoubleOrDefault() throws {
     let v = ParameterValues([.init(name: "w", number: -1, text: ""), .init(name: "z", number: 0, text: ""),
                              .init(name: "x", number: 2.5, text: ""), .init(name: "bad", number: -0.5, text: "")])

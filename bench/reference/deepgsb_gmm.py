@@ -13,7 +13,8 @@ plots do; --ema uses the EMA weights that DeepGSB's training-data sampler uses. 
                        (rows time,x,y; the Euler states at k/100, linearly interpolated in time);
 and prints the training wall time (the last "time h:mm:ss" of the checkpoint's stage in the run's
 log.txt: elapsed time at its last logged iteration, short of the stage's end by ~10 iterations; or
---train-seconds if given), the stages trained (it_f / num_itr in the checkpoint) and the
+--train-seconds if given: a resumed run's log.txt restarts its clock, so give the total then),
+the stages trained (it_f / num_itr in the checkpoint) and the
 control cost E sum_k |g z_k|^2 / 2 dt along the simulated paths (DeepGSB's own control_cost
 metric is twice this: it omits the 1/2).
 
@@ -124,7 +125,8 @@ def main():
     train_s = a.train_seconds
     if train_s is None and os.path.exists(log):
         # last training line of the checkpoint's stage (a killed run may have logged a later, partial one)
-        hits = re.findall(r"stage 0*(\d+)/\d+ \|.*?\| time\s+(\d+):(\d+):(\d+\.\d+)", open(log).read(), re.S)
+        # (rich wraps its lines, so the "|" before "time" may end the previous line)
+        hits = re.findall(r"stage 0*(\d+)/\d+ \|.*?time\s+(\d+):(\d+):(\d+\.\d+)", open(log).read(), re.S)
         hits = [x[1:] for x in hits if int(x[0]) == round(stages)]
         if hits:
             h, m, s = hits[-1]

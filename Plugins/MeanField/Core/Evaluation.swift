@@ -101,9 +101,9 @@ struct Evaluation {
   /// each cell, integrated on the `mode_share_grid` grid (`exactModeShares`), or else read from
   /// `stratified_pool` exact samples (1e7: about 1e-4 per mode, which still moves a count across a
   /// rounding boundary now and then; with 1e6, 3e-4, and exact draws of p1 scored as a model read
-  /// 0.43-0.50 instead of the floor 0.34: bench/reference/crowd_metrics.py --perfect). This removes the multinomial noise of the
-  /// counts per cell, which dominates plain W2 on the ring, and keeps the model's real weight
-  /// errors. Each W2 is the mean over `stratified_draws` disjoint draws of the cells (one 2000-point
+  /// 0.43-0.50 instead of the floor 0.34: bench/reference/crowd_metrics.py --perfect). This removes
+  /// the multinomial noise of the counts per cell, which dominates plain W2 on the ring, and keeps
+  /// the model's real weight errors. Each W2 is the mean over `stratified_draws` disjoint draws of the cells (one 2000-point
   /// W2 of the same model varies by about +-0.04 on the GMM). Also the floor (two disjoint draws of
   /// p1, same counts, same mean), the largest |share of rho_T in a cell - weight of its mode| and
   /// the mass rho_T has in the wrong cells, sum |share - weight| / 2.
