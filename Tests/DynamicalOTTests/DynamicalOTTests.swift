@@ -69,13 +69,13 @@ final class DynamicalOTTests: XCTestCase {
     XCTAssertTrue(createError([("data", "csv")]).contains("data=csv needs --set csv=FILE"))
     XCTAssertTrue(createError([("data", "population"), ("population_size", "20"), ("leave_out", "4")])
       .contains("leave_out=4 must name an intermediate snapshot, 1...3"))
-    XCTAssertTrue(createError([("kinetic_weight_final", "0.01")]).contains("needs both positive and kinetic_anneal_steps > 0"))
+    let noSteps: [(key: String, value: String)] = [("kinetic_weight_final", "0.01"), ("kinetic_anneal_steps", "0")]
+    XCTAssertTrue(createError(noSteps).contains("needs both positive and kinetic_anneal_steps > 0"))
     // kinetic_weight=-1 (the default) resolves to 0.5 for the ncl-* pair and 0.05 for the rest.
-    XCTAssertTrue(createError([("kinetic_weight_final", "0.01")]).contains("from kinetic_weight=0.5 to"))
-    XCTAssertTrue(createError([("source", "pinwheel"), ("kinetic_weight_final", "0.01")]).contains("from kinetic_weight=0.05 to"))
-    XCTAssertTrue(createError([("source", "gaussian"), ("target", "gaussian"), ("kinetic_weight_final", "0.01")])
-      .contains("from kinetic_weight=0.05 to"))
-    XCTAssertTrue(createError([("kinetic_weight", "0.2"), ("kinetic_weight_final", "0.01")]).contains("from kinetic_weight=0.2 to"))
+    XCTAssertTrue(createError(noSteps).contains("from kinetic_weight=0.5 to"))
+    XCTAssertTrue(createError([("source", "pinwheel")] + noSteps).contains("from kinetic_weight=0.05 to"))
+    XCTAssertTrue(createError([("source", "gaussian"), ("target", "gaussian")] + noSteps).contains("from kinetic_weight=0.05 to"))
+    XCTAssertTrue(createError([("kinetic_weight", "0.2")] + noSteps).contains("from kinetic_weight=0.2 to"))
     XCTAssertTrue(createError([("kinetic_weight", "-0.5")]).contains("kinetic_weight=-0.5: give a weight >= 0, or -1 for the default"))
     XCTAssertTrue(createError([("constraint_rate", "-0.5")]).contains("constraint_rate=-0.5: give a dual step >= 0 (0: off), or -1 for the default"))
   }
@@ -285,6 +285,10 @@ final class DynamicalOTTests: XCTestCase {
     let pushed = try XCTUnwrap(m["w1_left_out_pushed"], "\(m)")
     XCTAssertTrue(pushed.isFinite && pushed > 0, "\(m)")
     XCTAssertNotEqual(pushed, m["w1_left_out_previous_snapshot"], "\(m)")
+    // The same flow carrying a fresh draw of the previous time's true law instead of its data.
+    let pushedFresh = try XCTUnwrap(m["w1_left_out_pushed_fresh"], "\(m)")
+    XCTAssertTrue(pushedFresh.isFinite && pushedFresh > 0, "\(m)")
+    XCTAssertNotEqual(pushedFresh, pushed, "other start points: \(m)")
     // w1_draws (4) independent draws, the first of them w1_left_out's: their mean and spread, and
     // the floor's mean over as many fresh draws (the first the single floor's).
     let mean = try XCTUnwrap(m["w1_left_out_mean"]), spread = try XCTUnwrap(m["w1_left_out_draw_std"])
@@ -310,7 +314,7 @@ final class DynamicalOTTests: XCTestCase {
     defer { try? FileManager.default.removeItem(at: out) }
     let process = Process()
     process.executableURL = binary
-    let columns = ["left_out_time", "w1_left_out", "w1_left_out_noise_floor", "w1_left_out_interpolation"]
+    let columns = ["left_out_time", "w1_left_out", "w1_left_out_noise_floor", "w1_left_out_interpolation", "exact_w2_squared"]
     process.arguments = ["sweep", "DynamicalOT", "--over", "leave_out=1,2,3", "--columns", columns.joined(separator: ","),
                          "--steps", "8", "--out", out.path, "--plugin-path", binary.deletingLastPathComponent().path]
       + ["data=population", "population=geodesic", "population_size=80", "batch=32", "model_size=small", "eval_samples=100",
@@ -335,6 +339,9 @@ final class DynamicalOTTests: XCTestCase {
       XCTAssertEqual(values[0], time, "\(row)")
       XCTAssertTrue(values.allSatisfy { $0.isFinite && $0 >= 0 }, "\(row)")
       XCTAssertLessThan(values[3], 2.5 * values[2], "on a geodesic the neighbors' interpolation is near the noise floor: \(row)")
+      // The geodesic's known transport cost (GeodesicPopulationTests), the same whichever snapshot is left out.
+      XCTAssertEqual(values[4], Double(table[1][5]), "\(table)")
+      XCTAssertGreaterThan(values[4], 1, "\(row)")
     }
     for k in 1...3 {
       XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("leave_out-\(k)/checkpoint.ncl").path))

@@ -68,7 +68,7 @@ public final class DynamicalOT: ObjectiveImplementation {
   /// acceleration priors and the hard marginal constraints' Lagrangian term (whose multipliers
   /// take their dual step here, on this minibatch's violations).
   public func loss(host: PluginHost, step: StepInfo) throws -> PluginTensor {
-    let transport = TransportLoss(kineticWeight: settings.kineticWeight(at: step.step))
+    let transport = TransportLoss(kineticWeight: settings.kineticWeight(at: step))
     var likelihoods: [PluginTensor] = [], lagrangian: [PluginTensor] = [], violations: [[Double]] = []
     for (k, marginal) in settings.marginals.enumerated() where !marginal.isLeftOut {
       let x = try marginal.batch(host: host, count: settings.batch)

@@ -51,6 +51,12 @@ struct Evaluation {
       for k in 0..<d { covariance[k * d + k] = std[k] * std[k] }
       metrics["mid_cov_rel_error"] = Statistics.norm(zip(sampleCovariance, covariance).map { $0 - $1 }) / Statistics.norm(covariance)
     }
+    if settings.populationProcess == .geodesic {
+      // Its snapshots span t = 0 to 1 along the geodesic: the transport cost is known.
+      let exact = OTGeodesic(dimension: d).transportCost(count: 200_000, seed: settings.dataSeed &+ Settings.noiseFloorSeedOffset)
+      metrics["exact_w2_squared"] = exact
+      metrics["transport_cost_rel_error"] = abs(transportCost - exact) / exact
+    }
     if let reference = objective.discreteOTReference() {
       metrics["discrete_ot_w2_squared"] = reference
     }
@@ -75,6 +81,14 @@ struct Evaluation {
       metrics["w1_left_out_noise_floor"] = firstFloor
       try averageLeftOutW1(into: &metrics, snapshot: snapshot, time: time, firstDraw: firstDraw, firstFloor: firstFloor)
       metrics["w1_left_out_pushed"] = try pushedW1(neighbors.0, from: before.time, to: snapshot, at: time)
+      if let process = settings.populationProcess, let size = before.pointCount {
+        // The population drawn again with the noise floor's seed, as `population_csv` writes the
+        // OT-CFM script's --fresh file: its snapshot before the left-out one, so both methods carry
+        // the same fresh points.
+        let fresh = process.snapshots(dimension: d, times: settings.marginals.map(\.time), count: size,
+                                      seed: settings.dataSeed &+ Settings.noiseFloorSeedOffset).snapshots[k - 1]
+        metrics["w1_left_out_pushed_fresh"] = try pushedW1(fresh, from: before.time, to: snapshot, at: time)
+      }
     }
     return metrics
   }
@@ -84,11 +98,14 @@ struct Evaluation {
     Assignment.wasserstein(try host.sample(time: time, count: snapshot.count / d).values(), snapshot, dimension: d, p: 1)
   }
 
-  /// W1 between the previous snapshot's own points carried to `time` along the learned ODE
-  /// (`ode_steps` RK4 steps) and `snapshot`: OT-CFM's protocol (bench/reference/otcfm_leave_one_out.py
-  /// pushes the previous snapshot with its flow), so the two methods are scored alike. It is not a
-  /// fresh sample: carried data points keep that data's own empirical fluctuations, and can read
-  /// below the noise floor of fresh draws (as the neighbours' interpolation does).
+  /// W1 between points at `start` carried to `time` along the learned ODE (`ode_steps` RK4 steps)
+  /// and `snapshot`. With the previous snapshot's own points (`w1_left_out_pushed`) this is OT-CFM's
+  /// protocol (bench/reference/otcfm_leave_one_out.py pushes the previous snapshot with its flow),
+  /// so the two methods are scored alike. Carried training points keep that sample's own empirical
+  /// fluctuations, and a flow fitted to them can read below the noise floor of fresh draws (as the
+  /// neighbours' interpolation does); with a fresh draw of a built-in population's previous law
+  /// (`w1_left_out_pushed_fresh`, next to the script's `otcfm_fresh_start`) it scores the flow of the
+  /// law rather than of that sample.
   func pushedW1(_ previous: [Double], from start: Double, to snapshot: [Double], at time: Double) throws -> Double {
     let m = min(previous.count, snapshot.count) / d
     let carried = try host.integrate(host.tensor(Array(previous.prefix(m * d)), shape: [m, d]), from: start, to: time, steps: settings.odeSteps).values()

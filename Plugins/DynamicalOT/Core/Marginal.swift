@@ -50,6 +50,12 @@ struct Marginal {
     }
   }
 
+  /// Points of a data marginal, training and held out; nil for generators.
+  var pointCount: Int? {
+    if case .data(let train, let heldOut) = source { return (train.count + heldOut.count) / dimension }
+    return nil
+  }
+
   /// Up to `count` samples of the law itself (for Wasserstein distances), row-major.
   func reference(host: PluginHost, count: Int) throws -> [Double] {
     switch source {

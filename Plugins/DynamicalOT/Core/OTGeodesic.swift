@@ -79,6 +79,18 @@ struct OTGeodesic {
     return h
   }
 
+  /// The squared W2 between the laws at t = 0 and t = 1, E|grad phi(X_0) - X_0|^2 (Brenier: the map
+  /// is optimal), by Monte Carlo over `count` draws of X_0: the transport cost a model should learn.
+  func transportCost(count: Int, seed: UInt64) -> Double {
+    var g = SeededGenerator(seed: seed)
+    var total = 0.0
+    for _ in 0..<count {
+      let x = start(&g)
+      total += zip(map(x), x).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+    }
+    return total / Double(count)
+  }
+
   /// The point of the geodesic from x0 at time t in [0, 1].
   func position(_ x0: [Double], at t: Double) -> [Double] {
     zip(x0, map(x0)).map { (1 - t) * $0 + t * $1 }
