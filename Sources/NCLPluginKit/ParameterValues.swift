@@ -63,6 +63,15 @@ public struct ParameterValues: Sendable, Equatable {
     return value
   }
 
+  /// An INT whose -1 stands for the plugin's own default: nil for -1, else the value, which must
+  /// be at least `minimum`.
+  public func intOrDefault(_ name: String, minimum: Int) throws -> Int? {
+    let value = try int(name)
+    if value == -1 { return nil }
+    guard value >= minimum else { throw ObjectiveError.invalidArgument("\(name)=\(value): give at least \(minimum), or -1 for the default") }
+    return value
+  }
+
   public func string(_ name: String) throws -> String { try value(name).text }
 
   /// A CHOICE value as an enumeration whose raw values are the choices.

@@ -36,4 +36,15 @@ final class SettingsTests: XCTestCase {
     let constant = try settings(["data": "population", "population_size": "80", "kinetic_weight_final": "0.05"])
     XCTAssertEqual(weight(constant, at: 600), 0.05, "final = start: annealing off")
   }
+
+  /// batch=-1: 512 with 3 or more snapshots, 256 for a pair; an explicit batch is itself, and one
+  /// under 8 is refused by name.
+  func testBatchDefaultsWithSnapshots() throws {
+    XCTAssertEqual(try settings(["data": "population", "population_size": "80"]).batch, 512)
+    XCTAssertEqual(try settings([:]).batch, 256)
+    XCTAssertEqual(try settings(["data": "population", "population_size": "80", "batch": "64"]).batch, 64)
+    XCTAssertThrowsError(try settings(["batch": "4"])) { error in
+      XCTAssertTrue("\(error)".contains("batch=4: give at least 8, or -1 for the default"), "\(error)")
+    }
+  }
 }

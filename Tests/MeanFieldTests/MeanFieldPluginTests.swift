@@ -64,7 +64,7 @@ final class MeanFieldPluginTests: XCTestCase {
     XCTAssertEqual(gmm.problem.batchSize, 1024)
     XCTAssertEqual(neck.problem.batchSize, 256)
     XCTAssertEqual(try objective([("task", "gmm"), ("batch", "512")]).problem.batchSize, 512)
-    XCTAssertTrue(createError([("batch", "4")]).contains("batch=4 must be at least 8 (or -1: the task's)"))
+    XCTAssertTrue(createError([("batch", "4")]).contains("batch=4: give at least 8, or -1 for the default"))
     XCTAssertEqual(try objective([("task", "gmm"), ("model_size", "small")]).problem.model.components, 4)
     // The Knothe-Rosenblatt flux in every dimension (the telescoping one's drift did not simulate in d = 100).
     XCTAssertEqual(try objective([("task", "opinion-high"), ("dimension", "7")]).problem.model.flux, .knotheRosenblatt)

@@ -66,6 +66,17 @@ final class NCLPluginKitTests: XCTestCase {
     XCTAssertEqual(message { try v.doubleOrDefault("bad", what: "a weight >= 0") as Any }, "bad=-0.5: give a weight >= 0, or -1 for the default")
   }
 
+  /// The same for an INT with a least value: -1 is the default (nil), values from the minimum up are
+  /// themselves, anything else is refused by name.
+  func testIntOrDefault() throws {
+    let v = ParameterValues([.init(name: "n", number: -1, text: ""), .init(name: "m", number: 8, text: ""),
+                             .init(name: "small", number: 4, text: ""), .init(name: "half", number: 2.5, text: "")])
+    XCTAssertNil(try v.intOrDefault("n", minimum: 8))
+    XCTAssertEqual(try v.intOrDefault("m", minimum: 8), 8)
+    XCTAssertEqual(message { try v.intOrDefault("small", minimum: 8) as Any }, "small=4: give at least 8, or -1 for the default")
+    XCTAssertEqual(message { try v.intOrDefault("half", minimum: 1) as Any }, "parameter 'half': 2.5 is not an integer")
+  }
+
   /// StateCoder keeps exact bits (negative zero, NaN payloads) and refuses a state of another
   /// length or a malformed one by name.
   func testStateCoderRoundTripAndErrors() throws {

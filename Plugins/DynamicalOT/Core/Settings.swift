@@ -78,7 +78,8 @@ struct Settings {
     .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "knothe-rosenblatt",
             help: "suggested flux: knothe-rosenblatt (represents the OT flow of Gaussians exactly), telescoping (cheaper), naive (ablation: spurious flux)"),
     .bool("divergence_free", default: true, help: "add the learned divergence-free flux term (D >= 2)"),
-    .int("batch", default: 256, range: 8...1_000_000, help: "samples per marginal and points of the kinetic term per step"),
+    .int("batch", default: -1, range: -1...1_000_000,
+         help: "samples per marginal and points of the kinetic term per step (-1: \(Settings.snapshotBatch) with 3 or more snapshots, else \(Settings.defaultBatch))"),
     .choice("model_size", ModelSize.allCases.map(\.rawValue), default: "medium",
             help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128); nclhost options override"),
     .int("eval_samples", default: 4000, range: 10...1_000_000, help: "samples for the transport cost, held-out NLL and moments"),
@@ -144,10 +145,18 @@ struct Settings {
   /// so its weight sets the bias of the fitted snapshots and of the path between them; but it is
   /// also what keeps an untrained flow tame, and at 0.02 from the first step two of three D = 5
   /// geodesic runs lost their marginals to a runaway acceleration. Annealed from 0.05 to 0.01 over
-  /// two thirds of the run, the geodesic's transport cost is within 1.2 % (D = 2) and 0.4 % (D = 5)
-  /// of the exact one (5-10 % low at a constant 0.05), and the left-out W1s improved or held but
-  /// one (README "The kinetic weight annealed").
+  /// two thirds of the run, the geodesic's transport cost is within about 1 % of the exact one in
+  /// D = 2 and 5 (5-10 % low at a constant 0.05), and the left-out W1s improved or held but one,
+  /// which the larger batch then recovered (README "The kinetic weight annealed", "The batch for
+  /// snapshots").
   static let snapshotKineticFinalFactor = 0.2
+  /// `batch=-1` for a pair.
+  static let defaultBatch = 256
+  /// `batch=-1` with 3 or more snapshots: every training snapshot's likelihood and the kinetic and
+  /// acceleration terms share the step's parameters, and at 256 the path's start from the first
+  /// snapshot was the least settled (geodesic D = 2, t = 0.25 left out: W1 0.126 pushed at 256,
+  /// 0.107 at 512; README "The batch for snapshots"), for about 1.5x the step time.
+  static let snapshotBatch = 512
   /// `kinetic_anneal_steps=-1`: the annealing spans this fraction of the run (the host's step count).
   static let annealFraction = 2.0 / 3.0
 
@@ -179,7 +188,7 @@ struct Settings {
     proposal = try p.choice("proposal")
     divergenceFree = try p.bool("divergence_free")
     flux = try p.choice("flux")
-    batch = try p.int("batch")
+    let requestedBatch = try p.intOrDefault("batch", minimum: 8)
     evalSamples = try p.int("eval_samples")
     assignmentSamples = try p.int("assignment_samples")
     w1Draws = try p.int("w1_draws")
@@ -243,6 +252,7 @@ struct Settings {
       marginals = snapshots.marginals(heldOutFraction: holdout, leaveOut: leaveOut >= 0 ? leaveOut : nil, seed: dataSeed)
     }
     kineticWeight = requestedKineticWeight ?? (isNCLPair ? Settings.nclPairKineticWeight : Settings.defaultKineticWeight)
+    batch = requestedBatch ?? (marginals.count >= 3 ? Settings.snapshotBatch : Settings.defaultBatch)
     kineticWeightFinal = final ?? (marginals.count >= 3 ? Settings.snapshotKineticFinalFactor * kineticWeight : kineticWeight)
     let spacing = (marginals.last!.time - marginals.first!.time) / Double(max(1, marginals.count - 1))
     accelerationWeight = requestedAccelerationWeight

@@ -139,11 +139,7 @@ struct Settings {
     }
     modeShareGrid = grid == -1 ? task.modeShareGrid : grid
     estimator = try p.string("estimator") == "task" ? (task.prefersScoreFunction ? .score : .reparameterized) : try p.choice("estimator")
-    let requestedBatch = try p.int("batch")
-    guard requestedBatch == -1 || requestedBatch >= 8 else {
-      throw ObjectiveError.invalidArgument("batch=\(requestedBatch) must be at least 8 (or -1: the task's)")
-    }
-    batch = requestedBatch == -1 ? task.batch : requestedBatch
+    batch = try p.intOrDefault("batch", minimum: 8) ?? task.batch
     guard batch % 2 == 0 else { throw ObjectiveError.invalidArgument("batch=\(batch) must be even (two points per time)") }
     evalSamples = try p.int("eval_samples")
     evalTimes = try p.int("eval_times")
