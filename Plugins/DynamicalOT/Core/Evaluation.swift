@@ -84,8 +84,9 @@ struct Evaluation {
       if let process = settings.populationProcess, let size = before.pointCount {
         // The population drawn again with the noise floor's seed, as `population_csv` writes the
         // OT-CFM script's --fresh file: its snapshot before the left-out one, so both methods carry
-        // the same fresh points.
-        let fresh = process.snapshots(dimension: d, times: settings.marginals.map(\.time), count: size,
+        // the same fresh points. Snapshots are drawn in time order from one stream, so the times up
+        // to that one give it exactly, without simulating the later ones.
+        let fresh = process.snapshots(dimension: d, times: settings.marginals.prefix(k).map(\.time), count: size,
                                       seed: settings.dataSeed &+ Settings.noiseFloorSeedOffset).snapshots[k - 1]
         metrics["w1_left_out_pushed_fresh"] = try pushedW1(fresh, from: before.time, to: snapshot, at: time)
       }
