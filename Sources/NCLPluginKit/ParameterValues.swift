@@ -23,6 +23,16 @@ public struct ParameterValues: Sendable, Equatable {
 
   public init(_ values: [Value]) { self.values = values }
 
+  /// The declared defaults with some values replaced, as the host would pass them (numbers parsed,
+  /// booleans as 0 or 1), without range checks: for tests of a plugin's settings and for using an
+  /// objective without a host.
+  public init(_ declarations: [ParameterDeclaration], replacing overrides: [String: String] = [:]) {
+    values = declarations.map { declaration in
+      let text = overrides[declaration.name] ?? declaration.defaultValue
+      return Value(name: declaration.name, number: Double(text) ?? (text == "true" ? 1 : 0), text: text)
+    }
+  }
+
   /// Copies the C array (valid during create() only).
   public init(_ params: UnsafePointer<ncl_params_t>?) {
     guard let params, let values = params.pointee.values else {

@@ -6,11 +6,7 @@ import NCLPluginKit
 final class SettingsTests: XCTestCase {
   /// Settings from the declared defaults, with some values replaced (numbers as the host sends them).
   func settings(_ overrides: [String: String]) throws -> Settings {
-    let values = Settings.declarations.map { declaration -> ParameterValues.Value in
-      let text = overrides[declaration.name] ?? declaration.defaultValue
-      return .init(name: declaration.name, number: Double(text) ?? (text == "true" ? 1 : 0), text: text)
-    }
-    return try Settings(ParameterValues(values))
+    try Settings(ParameterValues(Settings.declarations, replacing: overrides))
   }
 
   /// With 3 or more snapshots the kinetic weight anneals geometrically from kinetic_weight to a

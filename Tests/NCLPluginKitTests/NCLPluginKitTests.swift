@@ -77,6 +77,22 @@ final class NCLPluginKitTests: XCTestCase {
     XCTAssertEqual(message { try v.intOrDefault("half", minimum: 1) as Any }, "parameter 'half': 2.5 is not an integer")
   }
 
+  /// Values from declarations: the defaults as the host sends them, replaced where asked.
+  func testValuesFromDeclarations() throws {
+    let declarations: [ParameterDeclaration] = [.float("w", default: 0.05, help: ""), .int("n", default: -1, help: ""),
+                                                .bool("on", default: true, help: ""), .choice("c", ["a", "b"], default: "a", help: "")]
+    let defaults = ParameterValues(declarations)
+    XCTAssertEqual(try defaults.double("w"), 0.05)
+    XCTAssertNil(try defaults.intOrDefault("n", minimum: 8))
+    XCTAssertTrue(try defaults.bool("on"))
+    XCTAssertEqual(try defaults.string("c"), "a")
+    let replaced = ParameterValues(declarations, replacing: ["n": "16", "on": "false", "c": "b"])
+    XCTAssertEqual(try replaced.int("n"), 16)
+    XCTAssertFalse(try replaced.bool("on"))
+    XCTAssertEqual(try replaced.string("c"), "b")
+    XCTAssertEqual(try replaced.double("w"), 0.05)
+  }
+
   /// StateCoder keeps exact bits (negative zero, NaN payloads) and refuses a state of another
   /// length or a malformed one by name.
   func testStateCoderRoundTripAndErrors() throws {
@@ -238,23 +254,26 @@ final class NCLPluginKitTests: XCTestCase {
     let def = f.definition.pointee
     XCTAssertEqual(String(cString: def.name), "twice")
     XCTAssertNil(def.jvp)
-    var x = [1.0, 2, 3], y = [0.0, 0, 0], g = [1.0, 10, 100], dx = [0.0, 0, 0]
-    var shape: [Int64] = [3]
-    var err = [CChar](repeating: 0, count: 256)
-    shape.withUnsafeBufferPointer { s in
-      var input = ncl_array_t(data: &x, shape: s.baseAddress, rank: 1, count: 3)
-      var output = ncl_array_t(data: &y, shape: s.baseAddress, rank: 1, count: 3)
-      XCTAssertEqual(def.forward(def.user_data, &input, 1, &output, &err, 256), 0)
-      var gradient = ncl_array_t(data: &g, shape: s.baseAddress, rank: 1, count: 3)
-      var inputGradient = ncl_array_t(data: &dx, shape: s.baseAddress, rank: 1, count: 3)
-      XCTAssertEqual(def.vjp(def.user_data, &input, 1, &output, &gradient, &inputGradient, &err, 256), 0)
-      // A shape the closure refuses: its error comes back as a status and a message.
-      var scalarShape: Int64 = 1
-      var bad = ncl_array_t(data: &x, shape: &scalarShape, rank: 1, count: 1)
-      XCTAssertEqual(def.vjp(def.user_data, &bad, 1, &output, &gradient, &inputGradient, &err, 256), ncl_status_t(NCL_ERROR_INVALID_ARGUMENT))
+    // The arrays the C side reads and writes, at addresses that outlive each call.
+    func buffer<T>(_ values: [T]) -> UnsafeMutableBufferPointer<T> {
+      let b = UnsafeMutableBufferPointer<T>.allocate(capacity: values.count)
+      _ = b.initialize(from: values)
+      return b
     }
-    XCTAssertEqual(y, [2, 4, 6])
-    XCTAssertEqual(dx, [2, 20, 200])
-    XCTAssertEqual(String(cString: err), "wrong shape [1]")
+    let x = buffer([1.0, 2, 3]), y = buffer([0.0, 0, 0]), g = buffer([1.0, 10, 100]), dx = buffer([0.0, 0, 0])
+    let shape = buffer([Int64(3)]), scalarShape = buffer([Int64(1)]), err = buffer([CChar](repeating: 0, count: 256))
+    defer { for b in [x, y, g, dx] { b.deallocate() }; shape.deallocate(); scalarShape.deallocate(); err.deallocate() }
+    func array(_ data: UnsafeMutableBufferPointer<Double>, _ shape: UnsafeMutableBufferPointer<Int64>) -> ncl_array_t {
+      ncl_array_t(data: data.baseAddress, shape: shape.baseAddress, rank: 1, count: Int64(shape[0]))
+    }
+    var input = array(x, shape), output = array(y, shape), gradient = array(g, shape), inputGradient = array(dx, shape)
+    XCTAssertEqual(def.forward(def.user_data, &input, 1, &output, err.baseAddress, 256), 0)
+    XCTAssertEqual(def.vjp(def.user_data, &input, 1, &output, &gradient, &inputGradient, err.baseAddress, 256), 0)
+    XCTAssertEqual(Array(y), [2, 4, 6])
+    XCTAssertEqual(Array(dx), [2, 20, 200])
+    // A shape the closure refuses: its error comes back as a status and a message.
+    var bad = array(x, scalarShape)
+    XCTAssertEqual(def.vjp(def.user_data, &bad, 1, &output, &gradient, &inputGradient, err.baseAddress, 256), ncl_status_t(NCL_ERROR_INVALID_ARGUMENT))
+    XCTAssertEqual(String(cString: err.baseAddress!), "wrong shape [1]")
   }
 }

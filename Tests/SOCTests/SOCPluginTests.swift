@@ -64,6 +64,17 @@ final class SOCPluginTests: XCTestCase {
     XCTAssertEqual(linear.problem.dimension, 10)
   }
 
+  /// batch=-1 is the dimension's default like every plugin's; 0, the default's spelling in
+  /// checkpoints written before, still reads as it; below 8 is refused by name.
+  func testBatchDefault() throws {
+    func batch(_ overrides: [String: String]) throws -> Int { try Settings(ParameterValues(Settings.declarations, replacing: overrides)).batch }
+    XCTAssertEqual(try batch([:]), 256)
+    XCTAssertEqual(try batch(["batch": "0"]), 256)
+    XCTAssertEqual(try batch(["problem": "linear-ou", "dimension": "20"]), 128)
+    XCTAssertEqual(try batch(["batch": "64"]), 64)
+    XCTAssertTrue(createError([("batch", "4")]).contains("batch=4: give at least 8, or -1 for the default"))
+  }
+
   // MARK: - Loss
 
   /// Both estimators read the same exact samples (same values of every term at one seed), their

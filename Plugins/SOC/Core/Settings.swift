@@ -47,7 +47,7 @@ struct Settings {
     .float("sigma", default: 1, range: 1e-3...100, help: "custom: sigma (a multiple of the identity)"),
     .choice("estimator", ["default"] + Estimator.allCases.map(\.rawValue), default: "default",
             help: "gradient of expectations under rho_t: score (score function), reparameterized (pathwise; needs derivatives), default: reparameterized where possible for d <= 4 (not double-well), else score"),
-    .int("batch", default: 0, range: 0...1_000_000, help: "points per expectation per step (0: 256, 128 for d > 10)"),
+    .int("batch", default: -1, range: -1...1_000_000, help: "points per expectation per step (-1: 256, 128 for d > 10)"),
     .choice("model_size", ModelSize.allCases.map(\.rawValue), default: "medium",
             help: "suggested model: small (4 components, 2x32), medium (8, 2x64), large (16, 3x128); nclhost options override"),
     .choice("flux", FluxChoice.allCases.map(\.rawValue), default: "knothe-rosenblatt",
@@ -129,9 +129,9 @@ struct Settings {
     timePower = try p.double("time_power")
     let warmup = try p.double("drift_warmup")
     driftWarmup = warmup >= 0 ? warmup : (kind == .doubleWell ? 0.3 : 0)
-    let requestedBatch = try p.int("batch")
-    guard requestedBatch == 0 || requestedBatch >= 8 else { throw ObjectiveError.invalidArgument("batch=\(requestedBatch): give at least 8 (or 0 for the default)") }
-    batch = requestedBatch > 0 ? requestedBatch : Settings.defaultBatch(dimension: d)
+    // Checkpoints written before batch followed the kit's -1 convention hold batch=0 for the default.
+    let legacyDefault = try p.int("batch") == 0
+    batch = try (legacyDefault ? nil : p.intOrDefault("batch", minimum: 8)) ?? Settings.defaultBatch(dimension: d)
     evalPaths = try p.int("eval_paths")
     evalSteps = try p.int("eval_steps")
     evalTimes = try p.int("eval_times")
