@@ -314,7 +314,8 @@ final class DynamicalOTTests: XCTestCase {
     defer { try? FileManager.default.removeItem(at: out) }
     let process = Process()
     process.executableURL = binary
-    let columns = ["left_out_time", "w1_left_out", "w1_left_out_noise_floor", "w1_left_out_interpolation", "exact_w2_squared"]
+    let columns = ["left_out_time", "w1_left_out", "w1_left_out_noise_floor", "w1_left_out_interpolation", "exact_w2_squared", "kl2", "path_error_left_out",
+                   "w1_left_out_pushed_fresh_exact", "w1_left_out_pushed_exact"]
     process.arguments = ["sweep", "DynamicalOT", "--over", "leave_out=1,2,3", "--columns", columns.joined(separator: ","),
                          "--steps", "8", "--out", out.path, "--plugin-path", binary.deletingLastPathComponent().path]
       + ["data=population", "population=geodesic", "population_size=80", "batch=32", "model_size=small", "eval_samples=100",
@@ -342,6 +343,15 @@ final class DynamicalOTTests: XCTestCase {
       // The geodesic's known transport cost (GeodesicPopulationTests), the same whichever snapshot is left out.
       XCTAssertEqual(values[4], Double(table[1][5]), "\(table)")
       XCTAssertGreaterThan(values[4], 1, "\(row)")
+      XCTAssertGreaterThan(values[5], 0.05, "8 steps are far from the true law at t = 0.5: KL(true || model) \(row)")
+      // An 8-step flow hardly moves its particles, so they land about as far from their exact
+      // positions as the population moves in a quarter of the time (0.8-1.0, the previous snapshot's W1).
+      XCTAssertGreaterThan(values[6], 0.3, "\(row)")
+      XCTAssertLessThan(values[6], 2, "\(row)")
+      // A perfect flow from the previous snapshot's points scores near the floor of fresh draws; from
+      // t = 0 the fresh start points are the origins of the floor's own draw, so it scores the floor exactly.
+      XCTAssertLessThan(values[8], 2.5 * values[2], "\(row)")
+      if time == 0.25 { XCTAssertEqual(values[7], values[2], accuracy: 1e-4, "\(row)") }
     }
     for k in 1...3 {
       XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("leave_out-\(k)/checkpoint.ncl").path))

@@ -42,6 +42,86 @@ final class GeodesicPopulationTests: XCTestCase {
     }
   }
 
+  /// log det by Cholesky against closed forms: ad - bc in D = 2, and the matrix determinant lemma
+  /// det(a I + b v v^T) = a^(D-1) (a + b |v|^2) in D = 5.
+  func testLogDeterminantOfKnownMatrices() {
+    XCTAssertEqual(OTGeodesic.logDeterminant(symmetricPositiveDefinite: [2, 0.5, 0.5, 1.5], dimension: 2), log(2 * 1.5 - 0.25), accuracy: 1e-14)
+    let v = [0.3, -1.2, 0.7, 2, 0.1], a = 0.6, b = 1.7
+    var matrix = [Double](repeating: 0, count: 25)
+    for i in 0..<5 {
+      for j in 0..<5 { matrix[i * 5 + j] = (i == j ? a : 0) + b * v[i] * v[j] }
+    }
+    let squaredNorm = v.reduce(0) { $0 + $1 * $1 }
+    XCTAssertEqual(OTGeodesic.logDeterminant(symmetricPositiveDefinite: matrix, dimension: 5), 4 * log(a) + log(a + b * squaredNorm), accuracy: 1e-12)
+  }
+
+  /// origin(of:at:) inverts position(_:at:) (Newton on a strongly convex gradient map), and the
+  /// Cholesky solve behind it solves: what w1_left_out_pushed_exact carries points with.
+  func testOriginInvertsThePosition() {
+    for d in [2, 5] {
+      let geodesic = OTGeodesic(dimension: d)
+      var g = SeededGenerator(seed: 9)
+      for _ in 0..<20 {
+        let x0 = (0..<d).map { _ in 2 * g.nextNormal() }
+        for t in [0.0, 0.25, 0.5, 1.0] {
+          let back = geodesic.origin(of: geodesic.position(x0, at: t), at: t)
+          for k in 0..<d { XCTAssertEqual(back[k], x0[k], accuracy: 1e-10, "D = \(d), t = \(t)") }
+        }
+      }
+    }
+    let a = [4.0, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 2], b = [1.0, -2, 0.5]
+    let x = OTGeodesic.solve(symmetricPositiveDefinite: a, b, dimension: 3)
+    for i in 0..<3 { XCTAssertEqual((0..<3).reduce(0) { $0 + a[i * 3 + $1] * x[$1] }, b[i], accuracy: 1e-14) }
+  }
+
+  /// The mean of row distances behind path_error_left_out, and of their squares behind transport_cost.
+  func testMeanDistances() {
+    let a = [0.0, 0, 3, 4, 1, 1], b = [0.0, 0, 0, 0, 1, 2]
+    XCTAssertEqual(Statistics.meanDistance(a, b, dimension: 2), (0 + 5 + 1) / 3.0, accuracy: 1e-15)
+    XCTAssertEqual(Statistics.meanSquaredDistance(a, b, dimension: 2), (0 + 25 + 1) / 3.0, accuracy: 1e-15)
+  }
+
+  /// The exact log-density behind kl<k>: at t = 0 the mixture's; at t > 0 the mixture's less log det
+  /// of the Jacobian of x0 -> x_t by central differences; and it is normalized: for a Gaussian q,
+  /// E_{p_t}[q / p_t] = 1 (50 000 draws in D = 2; 20 000 draws of this estimator spread by about 3 %).
+  func testLogDensityIsTheChangeOfVariables() {
+    for d in [2, 5] {
+      let geodesic = OTGeodesic(dimension: d)
+      let start = GaussianMixture(geodesic.centers.map { .init(mean: $0, std: Array(repeating: 0.4, count: d)) })
+      var g = SeededGenerator(seed: 77)
+      for _ in 0..<10 {
+        let x0 = geodesic.start(&g), h = 1e-5
+        XCTAssertEqual(geodesic.logDensity(start: x0, at: 0), start.logDensity(x0), accuracy: 1e-12)
+        for t in [0.3, 1.0] {
+          func shifted(_ k: Int, _ e: Double) -> [Double] { var y = x0; y[k] += e; return geodesic.position(y, at: t) }
+          var jacobian = [Double](repeating: 0, count: d * d)
+          for k in 0..<d {
+            let (plus, minus) = (shifted(k, h), shifted(k, -h))
+            for i in 0..<d { jacobian[i * d + k] = (plus[i] - minus[i]) / (2 * h) }
+          }
+          let logDeterminant = OTGeodesic.logDeterminant(symmetricPositiveDefinite: jacobian, dimension: d)
+          XCTAssertEqual(geodesic.logDensity(start: x0, at: t), start.logDensity(x0) - logDeterminant, accuracy: 1e-7, "D = \(d), t = \(t)")
+        }
+      }
+    }
+    let geodesic = OTGeodesic(dimension: 2), n = 50_000
+    for t in [0.3, 1.0] {
+      var g = SeededGenerator(seed: 5)
+      let starts = (0..<n).map { _ in geodesic.start(&g) }
+      let points = starts.map { geodesic.position($0, at: t) }
+      // q: independent coordinates with the sample's means and half its variances (tails lighter than p_t's).
+      let (mean, covariance) = Statistics.meanAndCovariance(points.flatMap { $0 }, dimension: 2)
+      let variance = [0.5 * covariance[0], 0.5 * covariance[3]]
+      func logQ(_ x: [Double]) -> Double {
+        var total = 0.0
+        for k in 0..<2 { total -= 0.5 * (x[k] - mean[k]) * (x[k] - mean[k]) / variance[k] + 0.5 * log(2 * Double.pi * variance[k]) }
+        return total
+      }
+      let ratios = zip(starts, points).map { x0, x in exp(logQ(x) - geodesic.logDensity(start: x0, at: t)) }
+      XCTAssertEqual(ratios.reduce(0, +) / Double(n), 1, accuracy: 0.05, "t = \(t)")
+    }
+  }
+
   /// The same particles at t = 0 and t = 1 (shuffled): the exact W2 assignment pairs each with its
   /// own image (the map is cyclically monotone), so the displacement interpolation at any fraction
   /// reproduces the geodesic's positions at that time exactly.

@@ -56,6 +56,7 @@ struct Evaluation {
       let exact = OTGeodesic(dimension: d).transportCost(count: 200_000, seed: settings.dataSeed &+ Settings.noiseFloorSeedOffset)
       metrics["exact_w2_squared"] = exact
       metrics["transport_cost_rel_error"] = abs(transportCost - exact) / exact
+      try geodesicKL(into: &metrics, count: n)
     }
     if let reference = objective.discreteOTReference() {
       metrics["discrete_ot_w2_squared"] = reference
@@ -81,6 +82,10 @@ struct Evaluation {
       metrics["w1_left_out_noise_floor"] = firstFloor
       try averageLeftOutW1(into: &metrics, snapshot: snapshot, time: time, firstDraw: firstDraw, firstFloor: firstFloor)
       metrics["w1_left_out_pushed"] = try pushedW1(neighbors.0, from: before.time, to: snapshot, at: time)
+      let geodesic = settings.populationProcess == .geodesic ? OTGeodesic(dimension: d) : nil
+      if let geodesic {
+        metrics["w1_left_out_pushed_exact"] = exactlyCarriedW1(geodesic, neighbors.0, from: before.time, to: snapshot, at: time)
+      }
       if let process = settings.populationProcess, let size = before.pointCount {
         // The population drawn again with the noise floor's seed, as `population_csv` writes the
         // OT-CFM script's --fresh file: its snapshot before the left-out one, so both methods carry
@@ -89,9 +94,43 @@ struct Evaluation {
         let fresh = process.snapshots(dimension: d, times: settings.marginals.prefix(k).map(\.time), count: size,
                                       seed: settings.dataSeed &+ Settings.noiseFloorSeedOffset).snapshots[k - 1]
         metrics["w1_left_out_pushed_fresh"] = try pushedW1(fresh, from: before.time, to: snapshot, at: time)
+        if let geodesic {
+          metrics["w1_left_out_pushed_fresh_exact"] = exactlyCarriedW1(geodesic, fresh, from: before.time, to: snapshot, at: time)
+        }
+      }
+      if let geodesic {
+        metrics["path_error_left_out"] = try geodesicPathError(geodesic, from: before.time, to: time, count: n)
       }
     }
     return metrics
+  }
+
+  /// kl<k>: KL(true law || model) at snapshot k's time, E log(p_t / rho_t) over `count` exact draws
+  /// of the geodesic population (its density by the change of variables, `OTGeodesic.logDensity`).
+  /// It reads the fit of each law without W1's sampling noise: at 2000 points in D = 5, W1 between two
+  /// samples of the true law is 0.36, and a model 0.12 nats off scores 0.37.
+  func geodesicKL(into metrics: inout [String: Double], count: Int) throws {
+    let geodesic = OTGeodesic(dimension: d)
+    var g = SeededGenerator(seed: settings.dataSeed &+ Settings.noiseFloorSeedOffset &+ Settings.klSeedOffset)
+    for (k, marginal) in settings.marginals.enumerated() {
+      let starts = (0..<count).map { _ in geodesic.start(&g) }
+      let points = starts.flatMap { geodesic.position($0, at: marginal.time) }
+      let exact = starts.reduce(0) { $0 + geodesic.logDensity(start: $1, at: marginal.time) } / Double(count)
+      let model = try host.field(.logDensity, t: host.scalar(marginal.time), x: host.tensor(points, shape: [count, d])).mean().scalar()
+      metrics["kl\(k)"] = exact - model
+    }
+  }
+
+  /// The mean distance between particles of the geodesic population carried from `start` to `time`
+  /// along the learned ODE and their exact positions there: each particle's own path, known for
+  /// this population only. W1 compares laws, and a flow can match the law while moving particles
+  /// along other paths; this reads the paths themselves, without W1's sampling noise.
+  func geodesicPathError(_ geodesic: OTGeodesic, from start: Double, to time: Double, count: Int) throws -> Double {
+    var g = SeededGenerator(seed: settings.dataSeed &+ Settings.noiseFloorSeedOffset &+ Settings.pathSeedOffset)
+    let origins = (0..<count).map { _ in geodesic.start(&g) }
+    let carried = try host.integrate(host.tensor(origins.flatMap { geodesic.position($0, at: start) }, shape: [count, d]),
+                                     from: start, to: time, steps: settings.odeSteps).values()
+    return Statistics.meanDistance(carried, origins.flatMap { geodesic.position($0, at: time) }, dimension: d)
   }
 
   /// W1 between one draw of exact model samples at `time` and `snapshot` (as many points).
@@ -110,6 +149,16 @@ struct Evaluation {
   func pushedW1(_ previous: [Double], from start: Double, to snapshot: [Double], at time: Double) throws -> Double {
     let m = min(previous.count, snapshot.count) / d
     let carried = try host.integrate(host.tensor(Array(previous.prefix(m * d)), shape: [m, d]), from: start, to: time, steps: settings.odeSteps).values()
+    return Assignment.wasserstein(carried, Array(snapshot.prefix(m * d)), dimension: d, p: 1)
+  }
+
+  /// What a perfect flow scores on `pushedW1`'s protocol from the same points: each carried to `time`
+  /// by the geodesic's exact map (its origin found, then moved along its own straight path). Points
+  /// carried from one sample keep that sample's fluctuations, so this, not the fresh-draw floor, is
+  /// the reference of the pushed scores.
+  func exactlyCarriedW1(_ geodesic: OTGeodesic, _ previous: [Double], from start: Double, to snapshot: [Double], at time: Double) -> Double {
+    let m = min(previous.count, snapshot.count) / d
+    let carried = (0..<m).flatMap { i in geodesic.position(geodesic.origin(of: Array(previous[(i * d)..<(i * d + d)]), at: start), at: time) }
     return Assignment.wasserstein(carried, Array(snapshot.prefix(m * d)), dimension: d, p: 1)
   }
 

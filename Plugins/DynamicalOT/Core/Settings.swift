@@ -139,6 +139,11 @@ struct Settings {
   static let defaultConstraintRate = 0.002
   /// Added to data_seed for the fresh population sample behind the noise floor of the left-out W1.
   static let noiseFloorSeedOffset: UInt64 = 0x51CE_F100
+  /// Added to the noise floor's seed for the geodesic's exact draws behind kl<k>, apart from the
+  /// noise floor's own draws (noiseFloorSeedOffset + j for small j).
+  static let klSeedOffset: UInt64 = 0x6B_0000
+  /// The same for the particles behind path_error_left_out.
+  static let pathSeedOffset: UInt64 = 0x70_0000
 
   /// `kinetic_weight_final=-1` with 3 or more snapshots: this times kinetic_weight. The kinetic term
   /// pulls every marginal toward its neighbours (most the last, an end pulled from one side only),

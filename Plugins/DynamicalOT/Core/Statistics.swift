@@ -34,4 +34,11 @@ enum Statistics {
     for i in 0..<(n * d) { total += (a[i] - b[i]) * (a[i] - b[i]) }
     return total / Double(max(n, 1))
   }
+
+  /// Mean of |a_i - b_i| over rows of two row-major [n, D] point sets.
+  static func meanDistance(_ a: [Double], _ b: [Double], dimension d: Int) -> Double {
+    let n = min(a.count, b.count) / d
+    let total = (0..<n).reduce(0.0) { sum, i in sum + norm(Array(zip(a[(i * d)..<(i * d + d)], b[(i * d)..<(i * d + d)]).map { $0 - $1 })) }
+    return total / Double(max(n, 1))
+  }
 }
