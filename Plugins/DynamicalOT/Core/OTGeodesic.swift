@@ -96,70 +96,33 @@ struct OTGeodesic {
     zip(x0, map(x0)).map { (1 - t) * $0 + t * $1 }
   }
 
-  /// The log-density of the law at time t at `position(x0, at: t)`, by the change of variables:
-  /// X_0's log-density less log det((1 - t) I + t Hess phi(x0)), the Jacobian of x0 -> x_t. That
-  /// Jacobian is symmetric positive definite (phi is convex), so the map is one to one and a
-  /// Cholesky factor gives its determinant. With it, KL(true law || model) is exact up to Monte
-  /// Carlo (`kl<k>`), where W1 between samples reads mostly sampling noise.
-  func logDensity(start x0: [Double], at t: Double) -> Double {
-    let start = GaussianMixture(centers.map { .init(mean: $0, std: Array(repeating: spread, count: dimension)) })
-    var jacobian = hessian(x0).map { t * $0 }
-    for k in 0..<dimension { jacobian[k * dimension + k] += 1 - t }
-    return start.logDensity(x0) - Self.logDeterminant(symmetricPositiveDefinite: jacobian, dimension: dimension)
+  /// The Jacobian (1 - t) I + t Hess phi(x0) of x0 -> x_t, row-major [D * D]: symmetric positive
+  /// definite (phi is convex), so the map is one to one at every t.
+  func jacobian(_ x0: [Double], at t: Double) -> [Double] {
+    var j = hessian(x0).map { t * $0 }
+    for k in 0..<dimension { j[k * dimension + k] += 1 - t }
+    return j
   }
 
-  /// The origin x0 of the particle at x at time t: Newton's method on (1 - t) x0 + t grad phi(x0) = x,
-  /// whose Jacobian is symmetric positive definite (the map is the gradient of a strongly convex
-  /// function, one to one), from x0 = x; a dozen steps reach machine precision here.
+  /// The log-density of the law at time t at `position(x0, at: t)`, by the change of variables:
+  /// X_0's log-density less log det of the map's Jacobian. With it, KL(true law || model) is exact
+  /// up to Monte Carlo (`kl<k>`), where W1 between samples reads mostly sampling noise.
+  func logDensity(start x0: [Double], at t: Double) -> Double {
+    let start = GaussianMixture(centers.map { .init(mean: $0, std: Array(repeating: spread, count: dimension)) })
+    return start.logDensity(x0) - CholeskyFactor(jacobian(x0, at: t), dimension: dimension).logDeterminant
+  }
+
+  /// The origin x0 of the particle at x at time t: Newton's method on (1 - t) x0 + t grad phi(x0) = x
+  /// from x0 = x (the map is the gradient of a strongly convex function, so the root is unique); a
+  /// dozen steps reach machine precision here.
   func origin(of x: [Double], at t: Double) -> [Double] {
     var x0 = x
     for _ in 0..<50 {
       let residual = zip(position(x0, at: t), x).map { $0 - $1 }
       if residual.allSatisfy({ abs($0) < 1e-13 }) { break }
-      var jacobian = hessian(x0).map { t * $0 }
-      for k in 0..<dimension { jacobian[k * dimension + k] += 1 - t }
-      let step = Self.solve(symmetricPositiveDefinite: jacobian, residual, dimension: dimension)
+      let step = CholeskyFactor(jacobian(x0, at: t), dimension: dimension).solve(residual)
       for k in 0..<dimension { x0[k] -= step[k] }
     }
     return x0
-  }
-
-  /// The lower Cholesky factor L (row-major [D * D], A = L L^T) of a symmetric positive definite matrix.
-  static func cholesky(_ a: [Double], dimension d: Int) -> [Double] {
-    var l = [Double](repeating: 0, count: d * d)
-    for j in 0..<d {
-      var pivot = a[j * d + j]
-      for k in 0..<j { pivot -= l[j * d + k] * l[j * d + k] }
-      precondition(pivot > 0, "cholesky: the matrix is not positive definite")
-      l[j * d + j] = pivot.squareRoot()
-      for i in (j + 1)..<d {
-        var entry = a[i * d + j]
-        for k in 0..<j { entry -= l[i * d + k] * l[j * d + k] }
-        l[i * d + j] = entry / l[j * d + j]
-      }
-    }
-    return l
-  }
-
-  /// log det of a symmetric positive definite matrix: twice the sum of the logs of its Cholesky
-  /// factor's diagonal.
-  static func logDeterminant(symmetricPositiveDefinite a: [Double], dimension d: Int) -> Double {
-    let l = cholesky(a, dimension: d)
-    return 2 * (0..<d).reduce(0) { $0 + log(l[$1 * d + $1]) }
-  }
-
-  /// A^-1 b for a symmetric positive definite A, by forward and back substitution on its Cholesky factor.
-  static func solve(symmetricPositiveDefinite a: [Double], _ b: [Double], dimension d: Int) -> [Double] {
-    let l = cholesky(a, dimension: d)
-    var y = b
-    for i in 0..<d {
-      for k in 0..<i { y[i] -= l[i * d + k] * y[k] }
-      y[i] /= l[i * d + i]
-    }
-    for i in stride(from: d - 1, through: 0, by: -1) {
-      for k in (i + 1)..<d { y[i] -= l[k * d + i] * y[k] }
-      y[i] /= l[i * d + i]
-    }
-    return y
   }
 }
