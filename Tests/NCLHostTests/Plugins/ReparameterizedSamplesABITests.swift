@@ -52,7 +52,7 @@ final class ReparameterizedSamplesABITests: XCTestCase {
     let model = try NCLModel<Float>(configuration: ModelConfiguration(dimension: 2), seed: 1)
     bridge.model = model
     let routine = try XCTUnwrap(HostBridge.api.pointee.sample_reparameterized)
-    try bridge.withCall {
+    bridge.withCall {
       let wrong = bridge.handle(Tensor<Float>(repeating: 0.5, shape: [4]))
       XCTAssertNil(routine(bridge.host, wrong))
       XCTAssertEqual(bridge.lastError, "sample_reparameterized: t must have shape [B, 1], got [4]")
