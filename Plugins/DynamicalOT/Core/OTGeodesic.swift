@@ -26,7 +26,9 @@ struct OTGeodesic {
   let shearWeight = 1.5, shearDirection: [Double]
   /// X_0: equal-weight mixture of N(center_j, 0.4^2 I).
   let centers: [[Double]]
-  let spread = 0.4
+  let spread: Double
+  /// The law of X_0 as a density, behind `logDensity` (`start` draws from it with its own stream).
+  let startLaw: GaussianMixture
 
   init(dimension d: Int) {
     precondition(d >= 2, "OTGeodesic needs D >= 2")
@@ -38,6 +40,9 @@ struct OTGeodesic {
     splitDirection = vector([0, 1.5], rest: 0)
     shearDirection = unit(vector([0.3, -0.5], rest: 0.8)).map { 1.2 * $0 }
     centers = [vector([-2, 0], rest: 0), vector([-1, 1.4], rest: 0.5), vector([-1, -1.4], rest: -0.5)]
+    let spread = 0.4
+    self.spread = spread
+    startLaw = GaussianMixture(centers.map { .init(mean: $0, std: Array(repeating: spread, count: d)) })
   }
 
   private func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
@@ -108,8 +113,7 @@ struct OTGeodesic {
   /// X_0's log-density less log det of the map's Jacobian. With it, KL(true law || model) is exact
   /// up to Monte Carlo (`kl<k>`), where W1 between samples reads mostly sampling noise.
   func logDensity(start x0: [Double], at t: Double) -> Double {
-    let start = GaussianMixture(centers.map { .init(mean: $0, std: Array(repeating: spread, count: dimension)) })
-    return start.logDensity(x0) - CholeskyFactor(jacobian(x0, at: t), dimension: dimension).logDeterminant
+    startLaw.logDensity(x0) - CholeskyFactor(jacobian(x0, at: t), dimension: dimension).logDeterminant
   }
 
   /// The origin x0 of the particle at x at time t: Newton's method on (1 - t) x0 + t grad phi(x0) = x
