@@ -7,6 +7,7 @@ import NCLSupport
 ///
 ///   L = sum_k -E_{p_k} log rho_{t_k}  +  kinetic_weight * int E_{rho_t} |u_t|^2 / 2 dt
 ///       + jacobian_weight * int E_{rho_t} |grad u_t - grad u_t^T|_F^2 dt
+///       + velocity_gradient_weight * int E_{rho_t} |grad u_t|_F^2 dt
 ///       + acceleration_weight * int E_{rho_t} |d_t u + (grad u) u|^2 dt  +  sum_k mu_k . c_k,
 ///
 /// the last term the hard marginal constraints (`ScoreMomentConstraints`: Stein moments c_k of
@@ -95,6 +96,10 @@ public final class DynamicalOT: ObjectiveImplementation {
       host.report("jacobian", jacobian)
       total = total + settings.jacobianWeight * jacobian
     }
+    if let dirichlet = terms.dirichlet {
+      host.report("velocity_gradient", dirichlet)
+      total = total + settings.velocityGradientWeight * dirichlet
+    }
     if let acceleration = terms.acceleration {
       host.report("acceleration", acceleration)
       total = total + settings.accelerationWeight(at: step) * acceleration
@@ -107,9 +112,10 @@ public final class DynamicalOT: ObjectiveImplementation {
     return total
   }
 
-  /// int_{T0}^{T1} E_{rho_t}[f] dt for the kinetic energy, the Jacobian penalty and the
-  /// acceleration, with the chosen estimator; all share one set of points and one model evaluation.
-  func modelTerms(host: PluginHost) throws -> (kinetic: PluginTensor, jacobian: PluginTensor?, acceleration: PluginTensor?) {
+  /// int_{T0}^{T1} E_{rho_t}[f] dt for the kinetic energy, the Jacobian penalty, the velocity's
+  /// Dirichlet energy and the acceleration, with the chosen estimator; all share one set of points
+  /// (the Dirichlet energy a subsample of them) and one model evaluation.
+  func modelTerms(host: PluginHost) throws -> (kinetic: PluginTensor, jacobian: PluginTensor?, dirichlet: PluginTensor?, acceleration: PluginTensor?) {
     let n = settings.batch, d = dimension, length = horizon.upperBound - horizon.lowerBound
     var times: [Double], points: [Double], logQValues: [Double]?
     /// reparameterized: the samples as a tensor that carries the gradient, and the row each point takes from it.
@@ -180,8 +186,37 @@ public final class DynamicalOT: ObjectiveImplementation {
       }
       jacobian = expectation(asymmetry!.reshaped([n]))
     }
+    let dirichlet = settings.velocityGradientWeight > 0
+      ? try velocityGradientSquared(host: host, times: times, points: points, rows: rows, sampled: sampled, logProposal: logQValues, length: length)
+      : nil
     let acceleration = settings.accelerationWeight > 0 ? expectation(accelerationSquared(host: host, t: t, x: x, times: times)) : nil
-    return (expectation(speed), jacobian, acceleration)
+    return (expectation(speed), jacobian, dirichlet, acceleration)
+  }
+
+  /// length * E_{t, x ~ rho_t} |grad u_t(x)|_F^2, the velocity's Dirichlet energy, on every
+  /// `velocityGradientStride`-th point of the kinetic term's (their times stay stratified over the
+  /// horizon): Hutchinson's estimator E_v |(grad u)^T v|^2 with Rademacher v, one backward pass in
+  /// x, whose parameter gradient is third order in the network, hence the subsample. A population's
+  /// densities fitted snapshot by snapshot carry each sample's own fluctuations, and the flow must
+  /// morph one snapshot's into the next's; this term makes that local rearrangement costly.
+  func velocityGradientSquared(host: PluginHost, times: [Double], points: [Double], rows: [Int], sampled: PluginTensor?,
+                               logProposal: [Double]?, length: Double) throws -> PluginTensor {
+    let d = dimension
+    let chosen = Array(stride(from: 0, to: times.count, by: Settings.velocityGradientStride))
+    let m = chosen.count
+    let t = host.tensor(chosen.map { times[$0] }, shape: [m, 1])
+    let x: PluginTensor
+    if let sampled {
+      x = host.concatenate(chosen.map { sampled.slice(axis: 0, rows[$0]..<(rows[$0] + 1)) }, axis: 0)
+    } else {
+      x = host.tensor(chosen.flatMap { i in points[(i * d)..<((i + 1) * d)] }, shape: [m, d]).variable()
+    }
+    let u = host.field(.drift, t: t, x: x)
+    let signs = try host.uniform([m * d]).values().map { $0 < 0.5 ? -1.0 : 1.0 }
+    let g = host.grad(of: (u * host.tensor(signs, shape: [m, d])).sum(axis: 1), wrt: x)
+    let logQ = logProposal.map { q in host.tensor(chosen.map { q[$0] }, shape: [m]) }
+    return settings.estimator.expectation(g.squared().sum(axis: 1).reshaped([m]), logDensity: host.field(.logDensity, t: t, x: x),
+                                          logProposal: logQ, length: length)
   }
 
   /// |a|^2, [n], of the probability-flow paths through (t, x): a = du/dt along the path =

@@ -71,6 +71,8 @@ struct Settings {
     .float("noise", default: 0, range: 0...100, help: "constant noise g of the SDE whose drift u enters the kinetic energy"),
     .float("jacobian_weight", default: 0, range: 0...1e6,
            help: "weight of the Jacobian symmetrization penalty E|grad u - grad u^T|_F^2 (0: off; costs D extra backward passes)"),
+    .float("velocity_gradient_weight", default: 0, range: 0...1e6,
+           help: "weight of the velocity's Dirichlet energy E|grad u|_F^2 (Hutchinson's estimator on every \(Settings.velocityGradientStride)th kinetic point), which makes the flow's local rearrangement of one snapshot's fluctuations into the next's costly (0: off)"),
     .float("acceleration_weight", default: -1, range: -1...1e6,
            help: "weight of the paths' acceleration E|du/dt + (grad u) u|^2, a smoothness prior across snapshots, zero on OT geodesics (-1: \(Settings.accelerationFactor) x kinetic_weight x snapshot spacing^2 with 3 or more snapshots, 0 for a pair; costs two extra velocity evaluations)"),
     .float("acceleration_warmup", default: 0.2, range: 0...1,
@@ -102,7 +104,7 @@ struct Settings {
   let isNCLPair: Bool
   /// The built-in process behind data=population (fresh draws of its laws give the noise floor), else nil.
   let populationProcess: PopulationProcess?
-  let kineticWeight, kineticWeightFinal, jacobianWeight, accelerationWeight, accelerationWarmup, noise, proposalScale: Double
+  let kineticWeight, kineticWeightFinal, jacobianWeight, velocityGradientWeight, accelerationWeight, accelerationWarmup, noise, proposalScale: Double
   let kineticAnnealSteps: Int
   /// The dual step of the score-moment constraints (0: off, the soft objective).
   let constraintRate: Double
@@ -130,6 +132,9 @@ struct Settings {
   /// built-in populations (5 snapshots on [0, 1], kinetic_weight 0.05), which the leave-one-out
   /// measurements chose (README): geodesic neutral, branching and rotating better.
   static let accelerationFactor = 0.32
+  /// The velocity's Dirichlet energy is estimated on every this-th kinetic point: its parameter
+  /// gradient is third order in the network (3x the step on all 512 points in D = 5, README).
+  static let velocityGradientStride = 8
   /// `constraint_rate=-1` for two marginals (a Gaussian pair, a file with two times; not the 2-D
   /// toys, and not 3 or more snapshots, where the populations measured mixed: README "Hard marginal
   /// constraints"): the dual step per minibatch that
@@ -186,6 +191,7 @@ struct Settings {
     let final = try p.doubleOrDefault("kinetic_weight_final", what: "a weight >= 0")
     kineticAnnealSteps = try p.int("kinetic_anneal_steps")
     jacobianWeight = try p.double("jacobian_weight")
+    velocityGradientWeight = try p.double("velocity_gradient_weight")
     let requestedAccelerationWeight = try p.doubleOrDefault("acceleration_weight", what: "a weight >= 0")
     noise = try p.double("noise")
     proposalScale = try p.double("proposal_scale")
