@@ -140,7 +140,7 @@ public final class DynamicalOT: ObjectiveImplementation {
       t = host.tensor(times, shape: [n, 1])
       if let sampled {
         // The samples depend on the parameters, so the Jacobian penalty can take grad with respect to them as they are.
-        x = rows == Array(0..<n) ? sampled : host.concatenate(rows.map { sampled.slice(axis: 0, $0..<($0 + 1)) }, axis: 0)
+        x = rows == Array(0..<n) ? sampled : gatherRows(rows, of: sampled, host: host)
       } else {
         x = penalize ? host.tensor(points, shape: [n, d]).variable() : host.tensor(points, shape: [n, d])
       }
@@ -207,7 +207,7 @@ public final class DynamicalOT: ObjectiveImplementation {
     let t = host.tensor(chosen.map { times[$0] }, shape: [m, 1])
     let x: PluginTensor
     if let sampled {
-      x = host.concatenate(chosen.map { sampled.slice(axis: 0, rows[$0]..<(rows[$0] + 1)) }, axis: 0)
+      x = gatherRows(chosen.map { rows[$0] }, of: sampled, host: host)
     } else {
       x = host.tensor(chosen.flatMap { i in points[(i * d)..<((i + 1) * d)] }, shape: [m, d]).variable()
     }
@@ -217,6 +217,11 @@ public final class DynamicalOT: ObjectiveImplementation {
     let logQ = logProposal.map { q in host.tensor(chosen.map { q[$0] }, shape: [m]) }
     return settings.estimator.expectation(g.squared().sum(axis: 1).reshaped([m]), logDensity: host.field(.logDensity, t: t, x: x),
                                           logProposal: logQ, length: length)
+  }
+
+  /// The rows `indices` of `tensor`, in that order and differentiable (the ABI has no gather).
+  func gatherRows(_ indices: [Int], of tensor: PluginTensor, host: PluginHost) -> PluginTensor {
+    host.concatenate(indices.map { tensor.slice(axis: 0, $0..<($0 + 1)) }, axis: 0)
   }
 
   /// |a|^2, [n], of the probability-flow paths through (t, x): a = du/dt along the path =
