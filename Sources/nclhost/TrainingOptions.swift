@@ -51,6 +51,9 @@ struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
     valueName: "schedule"))
   var givenSchedule: ScheduleChoice?
 
+  @Option(help: "Decoupled weight decay (AdamW): each step shrinks every weight by rate x this (0: off).")
+  var weightDecay = 0.0
+
   @Option(help: "Clip gradients to this global L2 norm (0: off).")
   var clip = 0.0
 
@@ -66,6 +69,7 @@ struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
   func validate() throws {
     if let steps = givenSteps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
     if let rate = givenLearningRate, !(rate > 0) { throw ValidationError("--learning-rate must be positive, got \(rate)") }
+    guard weightDecay >= 0 && weightDecay.isFinite else { throw ValidationError("--weight-decay must be >= 0, got \(weightDecay)") }
     guard clip >= 0 else { throw ValidationError("--clip must be >= 0, got \(clip)") }
     guard checkpointEvery >= 1, logEvery >= 1, evaluateEvery >= 0 else {
       throw ValidationError("--checkpoint-every and --log-every must be >= 1, --evaluate-every >= 0")
@@ -89,6 +93,7 @@ struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
     configuration.schedule = givenSchedule.map { $0 == .cosine ? .cosine(minimumFactor: SuggestedTraining.cosineFloor) : .constant }
       ?? suggested.schedule ?? .constant
     configuration.gradientClipNorm = clip > 0 ? clip : nil
+    configuration.weightDecay = weightDecay
     configuration.checkpointEvery = checkpointEvery
     configuration.evaluateEvery = evaluateEvery
     configuration.logEvery = logEvery

@@ -71,7 +71,7 @@ public final class Trainer {
     }
 
     var model = initialModel
-    var optimizer = Adam<Float>(learningRate: Float(c.learningRate))
+    var optimizer = Adam<Float>(learningRate: Float(c.learningRate), weightDecay: Float(c.weightDecay))
     var generator = SeededGenerator(seed: c.seed)
     var step = 0, elapsedBefore = 0.0
     var lastCheckpointStep: Int? = nil

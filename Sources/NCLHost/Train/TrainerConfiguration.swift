@@ -13,6 +13,9 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
   /// Largest global L2 norm of the gradient (all parameters together); larger gradients are
   /// scaled down to it. nil switches clipping off.
   public var gradientClipNorm: Double? = nil
+  /// Decoupled weight decay (AdamW): each update shrinks every parameter by rate * weightDecay of
+  /// itself. 0 switches it off.
+  public var weightDecay: Double = 0
   /// Seeds the trainer's random stream (the objective's draws); the model has its own seed.
   public var seed: UInt64 = 0
   /// Plain progress lines every `logEvery` updates (metrics.jsonl gets every update).
@@ -33,6 +36,10 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     if steps < 1 { try fail("steps must be >= 1, got \(steps)") }
     if !(learningRate > 0 && learningRate.isFinite) { try fail("learningRate must be positive and finite, got \(learningRate)") }
     try schedule.validate()
+    if !(weightDecay >= 0 && weightDecay.isFinite) { try fail("weightDecay must be >= 0 and finite, got \(weightDecay)") }
+    if learningRate * weightDecay >= 1 {
+      try fail("learningRate x weightDecay must be below 1 (each step keeps 1 - their product of every weight), got \(learningRate * weightDecay)")
+    }
     if warmupSteps < 0 { try fail("warmupSteps must be >= 0, got \(warmupSteps)") }
     if let clip = gradientClipNorm, !(clip > 0 && clip.isFinite) {
       try fail("gradientClipNorm must be positive and finite (or absent to switch clipping off), got \(clip)")
@@ -43,7 +50,7 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
   }
 
   private enum CodingKeys: String, CodingKey {
-    case steps, learningRate, schedule, warmupSteps, gradientClipNorm, seed, logEvery, evaluateEvery, checkpointEvery
+    case steps, learningRate, schedule, warmupSteps, gradientClipNorm, weightDecay, seed, logEvery, evaluateEvery, checkpointEvery
   }
 
   public init(from decoder: Decoder) throws {
@@ -53,6 +60,7 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     schedule = try c.decodeIfPresent(LearningRateSchedule.self, forKey: .schedule) ?? schedule
     warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? warmupSteps
     gradientClipNorm = try c.decodeIfPresent(Double.self, forKey: .gradientClipNorm)
+    weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? weightDecay
     seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
     logEvery = try c.decodeIfPresent(Int.self, forKey: .logEvery) ?? logEvery
     evaluateEvery = try c.decodeIfPresent(Int.self, forKey: .evaluateEvery) ?? evaluateEvery

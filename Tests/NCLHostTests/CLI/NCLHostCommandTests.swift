@@ -119,12 +119,15 @@ final class NCLHostCommandTests: XCTestCase {
     XCTAssertTrue(result.stderr.contains("not a number"), result.stderr)
   }
 
-  func testZeroStepsIsAValidationError() throws {
+  func testZeroStepsAndANegativeWeightDecayAreValidationErrors() throws {
     let result = try nclhost(["run", "Fixture", "--steps", "0", "--out", scratch().path] + pluginPath())
     result.assertExit(64)  // EX_USAGE: ArgumentParser's validation errors
     XCTAssertTrue(result.stderr.contains("--steps must be at least 1, got 0"), result.stderr)
     XCTAssertTrue(result.stderr.contains("nclhost run"), "usage of `run` expected:\n\(result.stderr)")
     XCTAssertEqual(result.stdout, "")
+    let decay = try nclhost(["run", "Fixture", "--weight-decay=-1", "--steps", "2", "--out", scratch().path] + pluginPath())
+    decay.assertExit(64)
+    XCTAssertTrue(decay.stderr.contains("--weight-decay must be >= 0, got -1.0"), decay.stderr)
   }
 
   // MARK: - run: crashes and NaN
@@ -508,6 +511,8 @@ final class NCLHostCommandTests: XCTestCase {
     let given = try trainer(["--steps", "3", "--learning-rate", "0.5", "--schedule", "constant"])
     XCTAssertEqual(given.settings["steps"] as? Int, 3)
     XCTAssertEqual(given.settings["learningRate"] as? Double, 0.5)
+    XCTAssertEqual(suggested.settings["weightDecay"] as? Double, 0)
+    XCTAssertEqual(try trainer(["--weight-decay", "0.25"]).settings["weightDecay"] as? Double, 0.25)
     XCTAssertNotNil((given.settings["schedule"] as? [String: Any])?["constant"], "\(given.settings)")
     let partly = try trainer(["--steps", "4"])
     XCTAssertEqual(partly.settings["steps"] as? Int, 4)
@@ -870,6 +875,9 @@ final class NCLHostCommandTests: XCTestCase {
       --schedule <schedule>   Learning-rate schedule: constant, or cosine to 1% of
                               the rate (default: the plugin's suggestion, else
                               constant). (values: constant, cosine)
+      --weight-decay <weight-decay>
+                              Decoupled weight decay (AdamW): each step shrinks
+                              every weight by rate x this (0: off). (default: 0.0)
       --clip <clip>           Clip gradients to this global L2 norm (0: off).
                               (default: 0.0)
       --checkpoint-every <checkpoint-every>
@@ -942,6 +950,9 @@ final class NCLHostCommandTests: XCTestCase {
       --schedule <schedule>   Learning-rate schedule: constant, or cosine to 1% of
                               the rate (default: constant). (values: constant,
                               cosine)
+      --weight-decay <weight-decay>
+                              Decoupled weight decay (AdamW): each step shrinks
+                              every weight by rate x this (0: off). (default: 0.0)
       --clip <clip>           Clip gradients to this global L2 norm (0: off).
                               (default: 0.0)
       --checkpoint-every <checkpoint-every>

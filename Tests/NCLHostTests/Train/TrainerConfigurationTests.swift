@@ -21,6 +21,9 @@ final class TrainerConfigurationTests: XCTestCase {
     assertInvalid({ $0.schedule = .cosine(minimumFactor: -1) }, names: "schedule")
     assertInvalid({ $0.warmupSteps = -1 }, names: "warmupSteps")
     assertInvalid({ $0.gradientClipNorm = 0 }, names: "gradientClipNorm")
+    assertInvalid({ $0.weightDecay = -0.1 }, names: "weightDecay")
+    assertInvalid({ $0.weightDecay = .infinity }, names: "weightDecay")
+    assertInvalid({ $0.weightDecay = 1000 }, names: "learningRate x weightDecay")  // would zero every weight each step
     assertInvalid({ $0.logEvery = 0 }, names: "logEvery")
     assertInvalid({ $0.evaluateEvery = -1 }, names: "evaluateEvery")
     assertInvalid({ $0.checkpointEvery = -5 }, names: "checkpointEvery")
@@ -32,10 +35,12 @@ final class TrainerConfigurationTests: XCTestCase {
     var expected = TrainerConfiguration(steps: 50, learningRate: 0.002)
     expected.gradientClipNorm = 1.5
     XCTAssertEqual(partial, expected)
+    XCTAssertEqual(partial.weightDecay, 0, "weight decay is off unless asked for")
 
     var full = TrainerConfiguration(steps: 7, learningRate: 0.1)
     full.schedule = .stepDecay(factor: 0.5, every: 2)
     full.warmupSteps = 3
+    full.weightDecay = 0.25
     full.seed = .max
     full.logEvery = 2
     full.evaluateEvery = 3

@@ -10,6 +10,7 @@ final class TrainerTests: XCTestCase {
     c.schedule = .cosine(minimumFactor: 0.1)
     c.warmupSteps = 3
     c.gradientClipNorm = 1.0
+    c.weightDecay = 0.5
     c.seed = 11
     c.logEvery = 5
     c.evaluateEvery = 8
@@ -49,6 +50,29 @@ final class TrainerTests: XCTestCase {
     for maxNorm in [norm * 2, nil] {
       let (same, _) = Trainer.clipByGlobalNorm(gradients, maxNorm: maxNorm)
       XCTAssertEqual(TrainTestSupport.bits(same), TrainTestSupport.bits(gradients))
+    }
+  }
+
+  // MARK: - Weight decay
+
+  /// Decoupled decay: the update is plain Adam's, minus rate * decay of the weight itself. With a
+  /// zero gradient Adam moves nothing, so the weight shrinks by exactly that factor.
+  func testWeightDecayIsDecoupledFromTheGradient() {
+    var g = SeededGenerator(seed: 9)
+    let weights = [Tensor<Float>.randomNormal([3, 4], using: &g), .randomNormal([5], using: &g)]
+    let gradients = [Tensor<Float>.randomNormal([3, 4], using: &g), .randomNormal([5], using: &g)]
+    let (rate, decay): (Float, Float) = (0.01, 0.3)
+    var plain = Adam<Float>(learningRate: rate), decayed = Adam<Float>(learningRate: rate, weightDecay: decay)
+    for _ in 0..<3 {
+      let plainStep = plain.step(weights, gradients: gradients), decayedStep = decayed.step(weights, gradients: gradients)
+      for (w, (p, d)) in zip(weights.flatMap(\.scalars), zip(plainStep.flatMap(\.scalars), decayedStep.flatMap(\.scalars))) {
+        XCTAssertEqual(d, p - rate * decay * w, accuracy: 1e-6)
+      }
+    }
+    var still = Adam<Float>(learningRate: rate, weightDecay: decay)
+    let shrunk = still.step(weights, gradients: weights.map { .zeros($0.shape) })
+    for (w, s) in zip(weights.flatMap(\.scalars), shrunk.flatMap(\.scalars)) {
+      XCTAssertEqual(s, (1 - rate * decay) * w, accuracy: 1e-7)
     }
   }
 
