@@ -114,7 +114,7 @@ public final class DynamicalOT: ObjectiveImplementation {
 
   /// int_{T0}^{T1} E_{rho_t}[f] dt for the kinetic energy, the Jacobian penalty, the velocity's
   /// Dirichlet energy and the acceleration, with the chosen estimator; all share one set of points
-  /// (the Dirichlet energy a subsample of them) and one model evaluation.
+  /// (the Hutchinson probes a subsample of them) and one model evaluation.
   func modelTerms(host: PluginHost) throws -> (kinetic: PluginTensor, jacobian: PluginTensor?, dirichlet: PluginTensor?, acceleration: PluginTensor?) {
     let n = settings.batch, d = dimension, length = horizon.upperBound - horizon.lowerBound
     var times: [Double], points: [Double], logQValues: [Double]?
@@ -134,6 +134,7 @@ public final class DynamicalOT: ObjectiveImplementation {
       (points, logQValues) = ([], nil)
     }
     let penalize = settings.jacobianWeight > 0 && d >= 2
+    let exactCurl = penalize && settings.jacobianEstimator == .exact, probedCurl = penalize && !exactCurl
     var t: PluginTensor, x: PluginTensor, u: PluginTensor, logRho: PluginTensor, speed: PluginTensor
     var attempt = 0
     while true {
@@ -142,7 +143,7 @@ public final class DynamicalOT: ObjectiveImplementation {
         // The samples depend on the parameters, so the Jacobian penalty can take grad with respect to them as they are.
         x = rows == Array(0..<n) ? sampled : gatherRows(rows, of: sampled, host: host)
       } else {
-        x = penalize ? host.tensor(points, shape: [n, d]).variable() : host.tensor(points, shape: [n, d])
+        x = exactCurl ? host.tensor(points, shape: [n, d]).variable() : host.tensor(points, shape: [n, d])
       }
       u = host.field(.drift, t: t, x: x)
       logRho = host.field(.logDensity, t: t, x: x)
@@ -174,7 +175,7 @@ public final class DynamicalOT: ObjectiveImplementation {
     }
 
     var jacobian: PluginTensor? = nil
-    if penalize {
+    if exactCurl {
       // rows[i][:, j] = d u_i / d x_j; |J - J^T|_F^2 = 2 sum_{i<j} (J_ij - J_ji)^2.
       let rows = (0..<d).map { host.grad(of: u.column($0), wrt: x) }
       var asymmetry: PluginTensor? = nil
@@ -186,23 +187,31 @@ public final class DynamicalOT: ObjectiveImplementation {
       }
       jacobian = expectation(asymmetry!.reshaped([n]))
     }
-    let dirichlet = settings.velocityGradientWeight > 0
-      ? try velocityGradientSquared(host: host, times: times, points: points, rows: rows, sampled: sampled, logProposal: logQValues, length: length)
-      : nil
+    var dirichlet: PluginTensor? = nil
+    if settings.velocityGradientWeight > 0 || probedCurl {
+      let probed = try probedJacobianTerms(host: host, times: times, points: points, rows: rows, sampled: sampled, logProposal: logQValues,
+                                           length: length, dirichlet: settings.velocityGradientWeight > 0, curl: probedCurl)
+      dirichlet = probed.dirichlet
+      jacobian = probed.curl ?? jacobian
+    }
     let acceleration = settings.accelerationWeight > 0 ? expectation(accelerationSquared(host: host, t: t, x: x, times: times)) : nil
     return (expectation(speed), jacobian, dirichlet, acceleration)
   }
 
-  /// length * E_{t, x ~ rho_t} |grad u_t(x)|_F^2, the velocity's Dirichlet energy, on every
-  /// `velocityGradientStride`-th point of the kinetic term's (their times stay stratified over the
-  /// horizon): Hutchinson's estimator E_v |(grad u)^T v|^2 with Rademacher v, one backward pass in
-  /// x, whose parameter gradient is third order in the network, hence the subsample. A population's
-  /// densities fitted snapshot by snapshot carry each sample's own fluctuations, and the flow must
-  /// morph one snapshot's into the next's; this term makes that local rearrangement costly.
-  func velocityGradientSquared(host: PluginHost, times: [Double], points: [Double], rows: [Int], sampled: PluginTensor?,
-                               logProposal: [Double]?, length: Double) throws -> PluginTensor {
+  /// length * E_{t, x ~ rho_t} of the velocity's Dirichlet energy |grad u|_F^2 and of the curl
+  /// penalty |grad u - grad u^T|_F^2 (`jacobian_estimator=hutchinson`), on every
+  /// `jacobianProbeStride`-th point of the kinetic term's (their times stay stratified over the
+  /// horizon). Hutchinson's estimator with one Rademacher v per point, E_v |A v|^2 = |A|_F^2:
+  /// (grad u)^T v is one backward pass in x, (grad u) v one forward-mode pass, and the parameter
+  /// gradient of either is third order in the network, hence the subsample; the cost does not grow
+  /// with D the way the exact curl's D backward passes do. A population's densities fitted snapshot
+  /// by snapshot carry each sample's own fluctuations, and the flow must morph one snapshot's into
+  /// the next's: the Dirichlet energy makes that local rearrangement costly, and the curl penalty
+  /// holds the flow to the gradient fields that least action chooses anyway.
+  func probedJacobianTerms(host: PluginHost, times: [Double], points: [Double], rows: [Int], sampled: PluginTensor?, logProposal: [Double]?,
+                           length: Double, dirichlet: Bool, curl: Bool) throws -> (dirichlet: PluginTensor?, curl: PluginTensor?) {
     let d = dimension
-    let chosen = Array(stride(from: 0, to: times.count, by: Settings.velocityGradientStride))
+    let chosen = Array(stride(from: 0, to: times.count, by: Settings.jacobianProbeStride))
     let m = chosen.count
     let t = host.tensor(chosen.map { times[$0] }, shape: [m, 1])
     let x: PluginTensor
@@ -212,11 +221,14 @@ public final class DynamicalOT: ObjectiveImplementation {
       x = host.tensor(chosen.flatMap { i in points[(i * d)..<((i + 1) * d)] }, shape: [m, d]).variable()
     }
     let u = host.field(.drift, t: t, x: x)
-    let signs = try host.uniform([m * d]).values().map { $0 < 0.5 ? -1.0 : 1.0 }
-    let g = host.grad(of: (u * host.tensor(signs, shape: [m, d])).sum(axis: 1), wrt: x)
+    let v = host.tensor(try host.uniform([m * d]).values().map { $0 < 0.5 ? -1.0 : 1.0 }, shape: [m, d])
+    let transposed = host.grad(of: (u * v).sum(axis: 1), wrt: x)
+    let logDensity = host.field(.logDensity, t: t, x: x)
     let logQ = logProposal.map { q in host.tensor(chosen.map { q[$0] }, shape: [m]) }
-    return settings.estimator.expectation(g.squared().sum(axis: 1).reshaped([m]), logDensity: host.field(.logDensity, t: t, x: x),
-                                          logProposal: logQ, length: length)
+    func expectation(_ w: PluginTensor) -> PluginTensor {
+      settings.estimator.expectation(w.squared().sum(axis: 1).reshaped([m]), logDensity: logDensity, logProposal: logQ, length: length)
+    }
+    return (dirichlet ? expectation(transposed) : nil, curl ? expectation(host.jvp(of: u, wrt: x, tangent: v) - transposed) : nil)
   }
 
   /// The rows `indices` of `tensor`, in that order and differentiable (the ABI has no gather).

@@ -20,6 +20,15 @@ enum DataKind: String, CaseIterable {
   case population
 }
 
+/// How the curl penalty |grad u - grad u^T|_F^2 is computed (`jacobian_estimator`).
+enum JacobianEstimator: String, CaseIterable {
+  /// Every Jacobian row by its own backward pass, on every kinetic point: D passes.
+  case exact
+  /// Hutchinson's estimator on every `Settings.jacobianProbeStride`-th kinetic point: one backward
+  /// and one forward-mode pass, whatever D.
+  case hutchinson
+}
+
 /// The flux construction the plugin suggests (`nclhost run --flux` overrides it).
 enum FluxChoice: String, CaseIterable {
   case knotheRosenblatt = "knothe-rosenblatt", telescoping, naive
@@ -70,9 +79,11 @@ struct Settings {
     .float("proposal_scale", default: 1.5, range: 0.1...100, help: "importance: widening of the proposal's standard deviations"),
     .float("noise", default: 0, range: 0...100, help: "constant noise g of the SDE whose drift u enters the kinetic energy"),
     .float("jacobian_weight", default: 0, range: 0...1e6,
-           help: "weight of the Jacobian symmetrization penalty E|grad u - grad u^T|_F^2 (0: off; costs D extra backward passes)"),
+           help: "weight of the curl penalty E|grad u - grad u^T|_F^2: least action moves mass along gradient fields (0: off)"),
+    .choice("jacobian_estimator", JacobianEstimator.allCases.map(\.rawValue), default: "hutchinson",
+            help: "jacobian_weight's estimator: hutchinson (on every \(Settings.jacobianProbeStride)th kinetic point, one backward and one forward-mode pass) or exact (D backward passes on every kinetic point)"),
     .float("velocity_gradient_weight", default: 0, range: 0...1e6,
-           help: "weight of the velocity's Dirichlet energy E|grad u|_F^2 (Hutchinson's estimator on every \(Settings.velocityGradientStride)th kinetic point), which makes the flow's local rearrangement of one snapshot's fluctuations into the next's costly (0: off)"),
+           help: "weight of the velocity's Dirichlet energy E|grad u|_F^2 (Hutchinson's estimator on every \(Settings.jacobianProbeStride)th kinetic point), which makes the flow's local rearrangement of one snapshot's fluctuations into the next's costly (0: off)"),
     .float("acceleration_weight", default: -1, range: -1...1e6,
            help: "weight of the paths' acceleration E|du/dt + (grad u) u|^2, a smoothness prior across snapshots, zero on OT geodesics (-1: \(Settings.accelerationFactor) x kinetic_weight x snapshot spacing^2 with 3 or more snapshots, 0 for a pair; costs two extra velocity evaluations)"),
     .float("acceleration_warmup", default: 0.2, range: 0...1,
@@ -109,6 +120,7 @@ struct Settings {
   /// The dual step of the score-moment constraints (0: off, the soft objective).
   let constraintRate: Double
   let estimator: Estimator
+  let jacobianEstimator: JacobianEstimator
   let proposal: Proposal.Kind
   let divergenceFree: Bool
   let flux: FluxChoice
@@ -132,9 +144,10 @@ struct Settings {
   /// built-in populations (5 snapshots on [0, 1], kinetic_weight 0.05), which the leave-one-out
   /// measurements chose (README): geodesic neutral, branching and rotating better.
   static let accelerationFactor = 0.32
-  /// The velocity's Dirichlet energy is estimated on every this-th kinetic point: its parameter
-  /// gradient is third order in the network (3x the step on all 512 points in D = 5, README).
-  static let velocityGradientStride = 8
+  /// The velocity's Dirichlet energy and the Hutchinson curl penalty are estimated on every this-th
+  /// kinetic point: their parameter gradients are third order in the network (the Dirichlet energy
+  /// on all 512 points: 3x the step in D = 5, README).
+  static let jacobianProbeStride = 8
   /// `constraint_rate=-1` for two marginals (a Gaussian pair, a file with two times; not the 2-D
   /// toys, and not 3 or more snapshots, where the populations measured mixed: README "Hard marginal
   /// constraints"): the dual step per minibatch that
@@ -191,6 +204,7 @@ struct Settings {
     let final = try p.doubleOrDefault("kinetic_weight_final", what: "a weight >= 0")
     kineticAnnealSteps = try p.int("kinetic_anneal_steps")
     jacobianWeight = try p.double("jacobian_weight")
+    jacobianEstimator = try p.choice("jacobian_estimator")
     velocityGradientWeight = try p.double("velocity_gradient_weight")
     let requestedAccelerationWeight = try p.doubleOrDefault("acceleration_weight", what: "a weight >= 0")
     noise = try p.double("noise")
