@@ -187,15 +187,12 @@ public final class DynamicalOT: ObjectiveImplementation {
       }
       jacobian = expectation(asymmetry!.reshaped([n]))
     }
-    var dirichlet: PluginTensor? = nil
-    if settings.velocityGradientWeight > 0 || probedCurl {
-      let probed = try probedJacobianTerms(host: host, times: times, points: points, rows: rows, sampled: sampled, logProposal: logQValues,
-                                           length: length, dirichlet: settings.velocityGradientWeight > 0, curl: probedCurl)
-      dirichlet = probed.dirichlet
-      jacobian = probed.curl ?? jacobian
-    }
+    let probed = settings.velocityGradientWeight > 0 || probedCurl
+      ? try probedJacobianTerms(host: host, times: times, points: points, rows: rows, sampled: sampled, logProposal: logQValues,
+                                length: length, dirichlet: settings.velocityGradientWeight > 0, curl: probedCurl)
+      : (dirichlet: nil, curl: nil)
     let acceleration = settings.accelerationWeight > 0 ? expectation(accelerationSquared(host: host, t: t, x: x, times: times)) : nil
-    return (expectation(speed), jacobian, dirichlet, acceleration)
+    return (expectation(speed), jacobian ?? probed.curl, probed.dirichlet, acceleration)
   }
 
   /// length * E_{t, x ~ rho_t} of the velocity's Dirichlet energy |grad u|_F^2 and of the curl
